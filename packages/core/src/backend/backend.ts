@@ -1,0 +1,120 @@
+/**
+ * Backend resolution: native TensorFlow (`@tensorflow/tfjs-node`, an optional dependency that
+ * only installs where libtensorflow can be downloaded), then WebAssembly
+ * (`@tensorflow/tfjs-backend-wasm`, shipped inside the npm package, SIMD), then pure-JS `cpu`.
+ *
+ * `GRADLAB_BACKEND=tensorflow|wasm|cpu` (or `initBackend({ backend })`) forces one; a forced
+ * backend that cannot load is a `BackendError`, never a silent fallback.
+ */
+import { cpus } from 'node:os';
+import { createRequire } from 'node:module';
+import { tf } from './tf.js';
+import { BackendError } from '../errors/gradlab-error.js';
+
+/** The backends gradlab knows, fastest first. */
+export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+/** A backend name. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** What is computing, written into every manifest. */
+export interface BackendInfo {
+  /** Backend in use. */
+  name: BackendName;
+  /** Version of the tfjs package providing it. */
+  version: string;
+  /** Whether WebAssembly SIMD is in use (wasm only). */
+  simd: boolean;
+  /** Threads the backend computes with. */
+  threads: number;
+}
+
+const require = createRequire(import.meta.url);
+let current: BackendInfo | undefined;
+
+function packageVersion(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function load(name: BackendName): Promise<BackendInfo> {
+  if (name === 'tensorflow') {
+    // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
+    const spec = '@tensorflow/tfjs-node';
+    await import(spec);
+    if (!(await tf.setBackend('tensorflow'))) throw new Error('tf.setBackend("tensorflow") returned false');
+    return { name, version: packageVersion(spec), simd: false, threads: cpus().length };
+  }
+  if (name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+    const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    const threaded = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    return { name, version: packageVersion('@tensorflow/tfjs-backend-wasm'), simd, threads: threaded ? cpus().length : 1 };
+  }
+  if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") returned false');
+  return { name, version: packageVersion('@tensorflow/tfjs-core'), simd: false, threads: 1 };
+}
+
+/** Options of `initBackend`. */
+export interface BackendConfig {
+  /** Force a backend. Default: `GRADLAB_BACKEND`, else the first of tensorflow, wasm, cpu that loads. */
+  backend?: BackendName | undefined;
+}
+
+function parseName(value: string, source: string): BackendName {
+  if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
+  throw new BackendError(`${source}: expected one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * Resolves and activates the tensor backend. Safe to call again: switching to another backend
+ * is allowed (tensors move lazily); asking for the active one is a no-op.
+ * @returns the backend in use
+ * @throws BackendError when a forced backend cannot load, or its name is unknown
+ */
+export async function initBackend(config: BackendConfig = {}): Promise<BackendInfo> {
+  const env = process.env['GRADLAB_BACKEND'];
+  const forced =
+    config.backend !== undefined
+      ? parseName(config.backend, 'initBackend: backend')
+      : env !== undefined && env !== ''
+        ? parseName(env, 'GRADLAB_BACKEND')
+        : undefined;
+  if (forced !== undefined) {
+    if (current?.name === forced && tf.getBackend() === forced) return current;
+    try {
+      current = await load(forced);
+    } catch (err) {
+      throw new BackendError(`backend "${forced}" was requested but cannot load: ${(err as Error).message.split('\n')[0]}`, {
+        hint: forced === 'tensorflow' ? 'install @tensorflow/tfjs-node where libtensorflow can be downloaded, or use wasm' : undefined,
+        cause: err,
+      } as { hint?: string; cause?: unknown });
+    }
+    return current;
+  }
+  if (current !== undefined && tf.getBackend() === current.name) return current;
+  const failures: string[] = [];
+  for (const name of BACKEND_NAMES) {
+    try {
+      current = await load(name);
+      return current;
+    } catch (err) {
+      failures.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new BackendError(`no tensor backend could load (${failures.join('; ')})`);
+}
+
+/**
+ * The backend in use.
+ * @throws BackendError if `initBackend` has not run
+ */
+export function backendInfo(): BackendInfo {
+  if (current === undefined || tf.getBackend() !== current.name) {
+    throw new BackendError('backendInfo: no backend initialised through initBackend(); call await initBackend() first');
+  }
+  return current;
+}
