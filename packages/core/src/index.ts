@@ -33,6 +33,34 @@ export { Rng } from './random/rng.js';
 export type { Seed } from './random/rng.js';
 
 // ---- init, activations, nn (MLP, batch norm, residual), losses ----
+export {
+  zeros,
+  constant,
+  normal,
+  uniform,
+  standardUniform,
+  glorotUniform,
+  glorotNormal,
+  heNormal,
+  heUniform,
+  lecunNormal,
+  lecunUniform,
+  orthogonal,
+  identity,
+  initializer,
+  INIT_NAMES,
+} from './init/initializers.js';
+export type { Initializer, InitName } from './init/initializers.js';
+export { fans } from './init/fans.js';
+export { spectralRadius, scaleToSpectralRadius } from './init/spectral-radius.js';
+export { activation, ACTIVATION_NAMES, DEFAULT_LEAKY_RELU_SLOPE, DEFAULT_ELU_ALPHA } from './activations/activations.js';
+export type { Activation, ActivationName } from './activations/activations.js';
+export { dense, denseParams } from './nn/dense.js';
+export { batchNormApply, batchMoments, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './nn/batch-norm.js';
+export { softmaxCrossEntropy, mse, bceWithLogits, binaryCrossEntropy, lossByName, LOSS_NAMES } from './nn/losses.js';
+export type { LossName } from './nn/losses.js';
+export { MLP, mlpForward, MLP_DEFAULTS } from './nn/mlp.js';
+export type { MLPConfig, MLPSpec, MLPTrace, MLPForwardOptions, MLPGradients } from './nn/mlp.js';
 
 // ---- optim (SGD, momentum, Adam, clipping, weight decay), probe, gradcheck ----
 

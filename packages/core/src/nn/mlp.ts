@@ -1,0 +1,289 @@
+/**
+ * A deep multilayer perceptron for studying gradient flow over depth: `depth` hidden layers
+ * z_l = a_{l−1}·W_l + b_l, optionally batch-normalised (Ioffe & Szegedy 2015), a_l = f(z_l),
+ * optionally with an identity skip a_l = a_{l−1} + f(z_l) where widths match (He et al. 2016),
+ * then a linear output layer.
+ *
+ * Parameters are named like a state_dict: `layer{i}.weight` [in, out], `layer{i}.bias` [out],
+ * and with batch norm `layer{i}.gamma`, `layer{i}.beta` [out]; i = 0 … depth, the last being the
+ * output layer. Running statistics (`layer{i}.running_mean`, `.running_var`) are buffers, not
+ * parameters.
+ */
+import { z } from 'zod';
+import { tf } from '../backend/tf.js';
+import type { Rng } from '../random/rng.js';
+import { activation, ACTIVATION_NAMES } from '../activations/activations.js';
+import type { Activation, ActivationName } from '../activations/activations.js';
+import { initializer, INIT_NAMES } from '../init/initializers.js';
+import type { InitName } from '../init/initializers.js';
+import { oneOf, parseOptions, positiveInt } from '../errors/schema.js';
+import { ShapeError, invalidArgument } from '../errors/gradlab-error.js';
+import { batchMoments, batchNormApply, BATCH_NORM_MOMENTUM } from './batch-norm.js';
+import { lossByName, LOSS_NAMES } from './losses.js';
+import type { LossName } from './losses.js';
+
+/** Options of {@link MLP}. */
+export interface MLPConfig {
+  /** [input, hidden_1, …, hidden_depth, output]; at least [input, output]. */
+  layerSizes: number[];
+  /** Hidden activation. Default 'tanh'. */
+  activation?: ActivationName;
+  /** Initialiser of every weight matrix. Default 'glorot-uniform'. */
+  init?: InitName;
+  /** 'batch' inserts batch norm before each hidden activation. Default 'none'. */
+  norm?: 'none' | 'batch';
+  /** Identity skip connections around hidden layers whose input and output widths match. Default false. */
+  residual?: boolean;
+}
+
+/** Defaults of {@link MLPConfig}. */
+export const MLP_DEFAULTS = { activation: 'tanh', init: 'glorot-uniform', norm: 'none', residual: false } as const;
+
+const configSchema = z
+  .object({
+    layerSizes: z.array(positiveInt(), { error: 'an array of at least 2 positive integers' }).min(2, {
+      error: 'an array of at least 2 positive integers',
+    }),
+    activation: oneOf(ACTIVATION_NAMES).default(MLP_DEFAULTS.activation),
+    init: oneOf(INIT_NAMES).default(MLP_DEFAULTS.init),
+    norm: oneOf(['none', 'batch'] as const).default(MLP_DEFAULTS.norm),
+    residual: z.boolean({ error: 'a boolean' }).default(MLP_DEFAULTS.residual),
+  })
+  .strict();
+
+/** A validated MLP configuration with defaults filled in. */
+export type MLPSpec = z.output<typeof configSchema>;
+
+/** What one forward pass computed, layer by layer (hidden layers only in pre/post). */
+export interface MLPTrace {
+  /** Output-layer logits [batch, output]. */
+  output: tf.Tensor;
+  /** Hidden pre-activations z_l (after batch norm when on) [batch, width_l]. */
+  pre: tf.Tensor[];
+  /** Hidden activations a_l [batch, width_l]. */
+  post: tf.Tensor[];
+  /** Batch mean and biased variance of each hidden layer (training mode with batch norm). */
+  moments: { mean: tf.Tensor; variance: tf.Tensor }[];
+}
+
+/** Options of a forward pass. */
+export interface MLPForwardOptions {
+  /** Batch norm from batch statistics (true) or running statistics (false). Default false. */
+  training?: boolean;
+  /**
+   * Tensors added to each hidden activation a_l (zeros by the caller): the gradient with
+   * respect to probe l is ∂L/∂a_l. Used by {@link MLP.gradients}.
+   */
+  probes?: tf.Tensor[];
+}
+
+/**
+ * The MLP forward pass as a pure function of named parameter tensors, so tfjs autodiff (and
+ * finite differences) can differentiate it. Returned tensors are not tracked by any tidy.
+ */
+export function mlpForward(
+  spec: MLPSpec,
+  params: Record<string, tf.Tensor>,
+  buffers: Record<string, tf.Tensor>,
+  x: tf.Tensor,
+  options: MLPForwardOptions = {},
+): MLPTrace {
+  const sizes = spec.layerSizes;
+  if (x.rank !== 2 || x.shape[1] !== sizes[0]) {
+    throw new ShapeError(`MLP: expected input of shape [batch, ${sizes[0]}], got [${x.shape}]`);
+  }
+  const act: Activation = activation(spec.activation);
+  const depth = sizes.length - 2;
+  const pre: tf.Tensor[] = [];
+  const post: tf.Tensor[] = [];
+  const moments: { mean: tf.Tensor; variance: tf.Tensor }[] = [];
+  let a = x;
+  for (let l = 0; l < depth; l++) {
+    let zl = tf.add(tf.matMul(a, p(params, `layer${l}.weight`)), p(params, `layer${l}.bias`));
+    if (spec.norm === 'batch') {
+      let stats: { mean: tf.Tensor; variance: tf.Tensor };
+      if (options.training === true) {
+        stats = batchMoments(zl);
+        moments.push(stats);
+      } else {
+        stats = { mean: p(buffers, `layer${l}.running_mean`), variance: p(buffers, `layer${l}.running_var`) };
+      }
+      zl = batchNormApply(zl, stats.mean, stats.variance, p(params, `layer${l}.gamma`), p(params, `layer${l}.beta`));
+    }
+    let al = act.fn(zl);
+    if (spec.residual && sizes[l] === sizes[l + 1]) al = tf.add(a, al);
+    if (options.probes !== undefined) al = tf.add(al, options.probes[l]!);
+    pre.push(zl);
+    post.push(al);
+    a = al;
+  }
+  const output = tf.add(tf.matMul(a, p(params, `layer${depth}.weight`)), p(params, `layer${depth}.bias`));
+  return { output, pre, post, moments };
+}
+
+/** A variable made from `t`, which is disposed (tf.variable copies). Names stay unset: tfjs names are global. */
+function own(t: tf.Tensor, trainable: boolean): tf.Variable {
+  const v = tf.variable(t, trainable);
+  t.dispose();
+  return v;
+}
+
+function p(record: Record<string, tf.Tensor>, name: string): tf.Tensor {
+  const t = record[name];
+  if (t === undefined) throw invalidArgument('MLP', 'parameters', Object.keys(record), `a record containing "${name}"`);
+  return t;
+}
+
+/** Gradients and per-layer traces from {@link MLP.gradients}; dispose when done. */
+export interface MLPGradients {
+  /** The loss value. */
+  loss: number;
+  /** ∂L/∂θ for every parameter, same names as `MLP.params`. */
+  grads: Record<string, tf.Tensor>;
+  /** ∂L/∂a_l for each hidden layer l [batch, width_l]. */
+  activationGrads: tf.Tensor[];
+  /** Hidden pre-activations [batch, width_l]. */
+  pre: tf.Tensor[];
+  /** Hidden activations [batch, width_l]. */
+  post: tf.Tensor[];
+  /** Frees every tensor above. */
+  dispose(): void;
+}
+
+/**
+ * A deep MLP with optional batch norm and residual links.
+ * @example
+ * const net = new MLP({ layerSizes: [784, 256, 256, 10], activation: 'relu', init: 'he-normal' }, rng);
+ * const g = net.gradients(x, labels, 'softmax-cross-entropy');
+ * optimizer.step(net.params, g.grads); g.dispose();
+ */
+export class MLP {
+  /** Validated configuration. */
+  readonly spec: MLPSpec;
+  /** Trainable parameters, by name. */
+  readonly params: Record<string, tf.Variable>;
+  /** Batch-norm running statistics, by name (empty without batch norm). */
+  readonly buffers: Record<string, tf.Variable>;
+
+  /**
+   * @param config layer sizes, activation, init, norm, residual
+   * @param rng weights are drawn from `rng.fork('layer{i}')`
+   * @throws ValidationError naming the bad field
+   */
+  constructor(config: MLPConfig, rng: Rng) {
+    this.spec = parseOptions('MLP', configSchema, config);
+    const init = initializer(this.spec.init);
+    const sizes = this.spec.layerSizes;
+    this.params = {};
+    this.buffers = {};
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const r = rng.fork(`layer${l}`);
+      const w = init([sizes[l]!, sizes[l + 1]!], r.fork('weight'));
+      this.params[`layer${l}.weight`] = own(w, true);
+      const width = sizes[l + 1]!;
+      this.params[`layer${l}.bias`] = own(tf.zeros([width]), true);
+      if (this.spec.norm === 'batch' && l + 2 < sizes.length) {
+        this.params[`layer${l}.gamma`] = own(tf.ones([width]), true);
+        this.params[`layer${l}.beta`] = own(tf.zeros([width]), true);
+        this.buffers[`layer${l}.running_mean`] = own(tf.zeros([width]), false);
+        this.buffers[`layer${l}.running_var`] = own(tf.ones([width]), false);
+      }
+    }
+  }
+
+  /** Number of hidden layers. */
+  get depth(): number {
+    return this.spec.layerSizes.length - 2;
+  }
+
+  /** Logits [batch, output] for x [batch, input]. */
+  forward(x: tf.Tensor, options: { training?: boolean } = {}): tf.Tensor {
+    return tf.tidy(() => mlpForward(this.spec, this.params, this.buffers, x, options).output);
+  }
+
+  /**
+   * Loss, ∂L/∂θ and ∂L/∂a_l for one batch, by tfjs autodiff. In training mode with batch norm
+   * the running statistics are updated once (as a PyTorch forward in train mode does).
+   * @param x [batch, input]
+   * @param target labels [batch] (int32) or targets shaped like the output
+   */
+  gradients(x: tf.Tensor, target: tf.Tensor, loss: LossName, options: { training?: boolean } = {}): MLPGradients {
+    if (!(LOSS_NAMES as readonly string[]).includes(loss)) throw invalidArgument('MLP.gradients', 'loss', loss, `one of ${LOSS_NAMES.join(', ')}`);
+    const training = options.training ?? true;
+    const names = Object.keys(this.params);
+    const sizes = this.spec.layerSizes;
+    const batch = x.shape[0]!;
+    const kept: { pre: tf.Tensor[]; post: tf.Tensor[]; moments: { mean: tf.Tensor; variance: tf.Tensor }[] } = { pre: [], post: [], moments: [] };
+    const probes = sizes.slice(1, -1).map((w) => tf.zeros([batch, w]));
+    const f = (...xs: tf.Tensor[]): tf.Scalar => {
+      const params: Record<string, tf.Tensor> = {};
+      names.forEach((n, i) => (params[n] = xs[i]!));
+      const trace = mlpForward(this.spec, params, this.buffers, x, { training, probes: xs.slice(names.length) });
+      kept.pre = trace.pre.map((t) => tf.keep(t));
+      kept.post = trace.post.map((t) => tf.keep(t));
+      kept.moments = trace.moments.map((m) => ({ mean: tf.keep(m.mean), variance: tf.keep(m.variance) }));
+      return lossByName(loss, trace.output, target);
+    };
+    const { value, grads } = tf.valueAndGrads(f)([...names.map((n) => this.params[n]!), ...probes]);
+    probes.forEach((t) => t.dispose());
+    const lossValue = value.dataSync()[0]!;
+    value.dispose();
+    this.updateRunningStats(kept.moments, batch);
+    const out: Record<string, tf.Tensor> = {};
+    names.forEach((n, i) => (out[n] = grads[i]!));
+    const activationGrads = grads.slice(names.length);
+    return {
+      loss: lossValue,
+      grads: out,
+      activationGrads,
+      pre: kept.pre,
+      post: kept.post,
+      dispose: () => {
+        tf.dispose(Object.values(out));
+        tf.dispose(activationGrads);
+        tf.dispose(kept.pre);
+        tf.dispose(kept.post);
+      },
+    };
+  }
+
+  private updateRunningStats(moments: { mean: tf.Tensor; variance: tf.Tensor }[], batch: number): void {
+    const m = BATCH_NORM_MOMENTUM;
+    moments.forEach((s, l) => {
+      const rm = this.buffers[`layer${l}.running_mean`]!;
+      const rv = this.buffers[`layer${l}.running_var`]!;
+      tf.tidy(() => {
+        rm.assign(tf.add(tf.mul(rm, 1 - m), tf.mul(s.mean, m)));
+        // The running variance is the unbiased estimate, as PyTorch keeps it.
+        const unbiased = batch > 1 ? tf.mul(s.variance, batch / (batch - 1)) : s.variance;
+        rv.assign(tf.add(tf.mul(rv, 1 - m), tf.mul(unbiased, m)));
+      });
+      s.mean.dispose();
+      s.variance.dispose();
+    });
+  }
+
+  /**
+   * Replaces parameters (and buffers) by the given tensors, copied; names and shapes must
+   * match. Used to load saved weights or a pretrained stack.
+   * @throws ShapeError / ValidationError naming the tensor
+   */
+  setParams(values: Record<string, tf.Tensor>): void {
+    for (const [name, t] of Object.entries(values)) {
+      const target = this.params[name] ?? this.buffers[name];
+      if (target === undefined) {
+        throw invalidArgument('MLP.setParams', 'name', name, `one of ${[...Object.keys(this.params), ...Object.keys(this.buffers)].join(', ')}`);
+      }
+      if (target.shape.join(',') !== t.shape.join(',')) {
+        throw new ShapeError(`MLP.setParams: expected "${name}" of shape [${target.shape}], got [${t.shape}]`);
+      }
+      target.assign(t.asType('float32'));
+    }
+  }
+
+  /** Frees every parameter and buffer. */
+  dispose(): void {
+    tf.dispose(Object.values(this.params));
+    tf.dispose(Object.values(this.buffers));
+  }
+}
