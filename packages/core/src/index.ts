@@ -63,6 +63,27 @@ export { MLP, mlpForward, MLP_DEFAULTS } from './nn/mlp.js';
 export type { MLPConfig, MLPSpec, MLPTrace, MLPForwardOptions, MLPGradients } from './nn/mlp.js';
 
 // ---- optim (SGD, momentum, Adam, clipping, weight decay), probe, gradcheck ----
+export { Optimizer } from './optim/optimizer.js';
+export type { NamedVariables, NamedTensors, StepReport, UpdateContext } from './optim/optimizer.js';
+export { SGD, SGD_DEFAULTS } from './optim/sgd.js';
+export type { SGDConfig, MomentumSchedule } from './optim/sgd.js';
+export { Adam, ADAM_DEFAULTS } from './optim/adam.js';
+export type { AdamConfig } from './optim/adam.js';
+export { clipGradients, globalNorm, CLIP_MODES, CLIP_NORM_EPSILON } from './optim/clipping.js';
+export type { ClipConfig, ClipMode, ClipResult } from './optim/clipping.js';
+export { tensorStats, tensorStatsMany, TENSOR_STATS_COLUMNS } from './probe/tensor-stats.js';
+export type { TensorStats } from './probe/tensor-stats.js';
+export { saturationFraction, DEFAULT_SATURATION_THRESHOLD } from './probe/saturation.js';
+export type { SaturationOptions } from './probe/saturation.js';
+export { histogram, DEFAULT_HISTOGRAM_BINS } from './probe/histogram.js';
+export type { Histogram, HistogramOptions } from './probe/histogram.js';
+export { GradientProbe, PROBE_COLUMNS } from './probe/gradient-probe.js';
+export type { GradientProbeConfig, ProbeRow, ProbeTags } from './probe/gradient-probe.js';
+export { numericGradient, GRADCHECK_DEFAULTS } from './gradcheck/finite-differences.js';
+export type { NumericGradientOptions, SampledGradient, ScalarFunction } from './gradcheck/finite-differences.js';
+export { checkGradients } from './gradcheck/check-gradients.js';
+export type { CheckGradientsOptions, GradientCheckResult, GradientCheckPoint } from './gradcheck/check-gradients.js';
+export { autodiffGradients } from './gradcheck/autodiff.js';
 
 // ---- data (IDX, synthetic sets, batching) and safetensors ----
 

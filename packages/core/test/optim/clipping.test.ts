@@ -1,0 +1,133 @@
+import { describe, expect, test, vi } from 'vitest';
+import { CLIP_NORM_EPSILON, clipGradients, globalNorm, tf } from '@gradlab/core';
+
+function values(ts: Record<string, tf.Tensor>): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, Array.from(t.dataSync())]));
+}
+
+describe('globalNorm', () => {
+  test('is sqrt of the sum of squares over all tensors, arrays or records', () => {
+    const a = tf.tensor1d([3, 0]);
+    const b = tf.tensor2d([[0], [4]]);
+    expect(globalNorm({ a, b })).toBeCloseTo(5, 6);
+    expect(globalNorm([a, b])).toBeCloseTo(5, 6);
+    expect(globalNorm([])).toBe(0);
+    tf.dispose([a, b]);
+  });
+
+  test('reads back once and leaks nothing', () => {
+    const ts = Array.from({ length: 6 }, (_, i) => tf.fill([3, 2], i));
+    const before = tf.memory().numTensors;
+    const spy = vi.spyOn(tf.Tensor.prototype, 'dataSync');
+    globalNorm(ts);
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(ts);
+  });
+
+  test('NaN and Infinity propagate', () => {
+    const t = tf.tensor1d([1, Number.NaN]);
+    const u = tf.tensor1d([1, Number.POSITIVE_INFINITY]);
+    expect(globalNorm([t])).toBeNaN();
+    expect(globalNorm([u])).toBe(Number.POSITIVE_INFINITY);
+    tf.dispose([t, u]);
+  });
+});
+
+describe('clipGradients', () => {
+  test('global-norm scales every tensor by max / (norm + 1e-6), as clip_grad_norm_', () => {
+    const grads = { a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) };
+    const r = clipGradients(grads, { mode: 'global-norm', max: 1 });
+    const scale = 1 / (5 + CLIP_NORM_EPSILON);
+    expect(r.preNorm).toBeCloseTo(5, 6);
+    expect(r.postNorm).toBeCloseTo(5 * scale, 6);
+    expect(r.clipped).toBe(true);
+    const v = values(r.grads);
+    expect(v.a![0]).toBeCloseTo(3 * scale, 7);
+    expect(v.b![1]).toBeCloseTo(4 * scale, 7);
+    // Direction preserved: the clipped vector is a positive multiple of the original.
+    expect(v.a![0]! / v.b![1]!).toBeCloseTo(3 / 4, 6);
+    expect(globalNorm(r.grads)).toBeCloseTo(r.postNorm, 6);
+    tf.dispose([grads, r.grads]);
+  });
+
+  test('below the threshold nothing changes (but the result is still new tensors)', () => {
+    const grads = { a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) };
+    for (const mode of ['global-norm', 'per-tensor', 'value'] as const) {
+      const r = clipGradients(grads, { mode, max: 10 });
+      expect(r.clipped).toBe(false);
+      expect(r.preNorm).toBeCloseTo(5, 6);
+      expect(r.postNorm).toBeCloseTo(5, 6);
+      expect(values(r.grads)).toEqual({ a: [3, 0], b: [0, 4] });
+      expect(r.grads.a).not.toBe(grads.a);
+      tf.dispose(r.grads);
+    }
+    tf.dispose(grads);
+  });
+
+  test("per-tensor clips each tensor's own norm", () => {
+    const grads = [tf.tensor1d([3, 0]), tf.tensor1d([0, 4]), tf.tensor1d([0.1, 0])];
+    const r = clipGradients(grads, { mode: 'per-tensor', max: 2 });
+    expect(r.clipped).toBe(true);
+    const norms = r.grads.map((g) => globalNorm([g]));
+    expect(norms[0]).toBeCloseTo(2, 5);
+    expect(norms[1]).toBeCloseTo(2, 5);
+    expect(norms[2]).toBeCloseTo(0.1, 6);
+    expect(r.postNorm).toBeCloseTo(Math.sqrt(4 + 4 + 0.01), 5);
+    expect(r.preNorm).toBeCloseTo(Math.sqrt(9 + 16 + 0.01), 5);
+    tf.dispose([grads, r.grads]);
+  });
+
+  test('value clamps each entry to [-max, max], as clip_grad_value_, keeping NaN', () => {
+    const grads = [tf.tensor1d([-3, 0.5, 2, Number.NEGATIVE_INFINITY]), tf.tensor1d([Number.NaN])];
+    const r = clipGradients(grads, { mode: 'value', max: 1 });
+    expect(Array.from(r.grads[0]!.dataSync())).toEqual([-1, 0.5, 1, -1]);
+    expect(r.grads[1]!.dataSync()[0]).toBeNaN();
+    expect(r.preNorm).toBeNaN();
+    tf.dispose([grads, r.grads]);
+    const finite = [tf.tensor1d([-3, 0.5, 2])];
+    const s = clipGradients(finite, { mode: 'value', max: 1 });
+    expect(s.clipped).toBe(true);
+    expect(s.preNorm).toBeCloseTo(Math.sqrt(9 + 0.25 + 4), 5);
+    expect(s.postNorm).toBeCloseTo(Math.sqrt(1 + 0.25 + 1), 5);
+    tf.dispose([finite, s.grads]);
+  });
+
+  test('a NaN gradient makes the global-norm scale NaN, as in PyTorch', () => {
+    const grads = [tf.tensor1d([1, Number.NaN]), tf.tensor1d([2])];
+    const r = clipGradients(grads, { mode: 'global-norm', max: 1 });
+    expect(r.preNorm).toBeNaN();
+    expect(r.grads[1]!.dataSync()[0]).toBeNaN();
+    tf.dispose([grads, r.grads]);
+  });
+
+  test('inputs are not changed, nothing leaks besides the returned tensors, one readback', () => {
+    const grads = { a: tf.tensor2d([[1, -7], [2, 5]]), b: tf.tensor1d([9]) };
+    const before = tf.memory().numTensors;
+    for (const mode of ['global-norm', 'per-tensor', 'value'] as const) {
+      const spy = vi.spyOn(tf.Tensor.prototype, 'dataSync');
+      const r = clipGradients(grads, { mode, max: 1.5 });
+      expect(spy).toHaveBeenCalledTimes(1);
+      spy.mockRestore();
+      expect(tf.memory().numTensors).toBe(before + 2);
+      tf.dispose(r.grads);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(values(grads)).toEqual({ a: [1, -7, 2, 5], b: [9] });
+    tf.dispose(grads);
+  });
+
+  test('bad arguments are rejected with a message naming them', () => {
+    const g = [tf.tensor1d([1])];
+    expect(() => clipGradients(g, { mode: 'global-norm', max: -1 })).toThrow(/clipGradients: expected max to be a finite number > 0, got -1/);
+    expect(() => clipGradients(g, { mode: 'l1' as 'value', max: 1 })).toThrow(
+      /clipGradients: expected mode to be one of "global-norm", "per-tensor", "value", got "l1"/,
+    );
+    expect(() => clipGradients([1 as unknown as tf.Tensor], { mode: 'value', max: 1 })).toThrow(
+      /clipGradients: expected grads\[0\] to be a tf.Tensor, got 1/,
+    );
+    expect(() => globalNorm(g[0] as unknown as tf.Tensor[])).toThrow(/globalNorm: expected grads to be an array of tensors or an object/);
+    tf.dispose(g);
+  });
+});
