@@ -88,3 +88,42 @@ export { autodiffGradients } from './gradcheck/autodiff.js';
 // ---- data (IDX, synthetic sets, batching) and safetensors ----
 
 // ---- io (atomic writes, CSV, manifest), experiment runner, plot ----
+export { z } from 'zod';
+export { writeFileAtomic, writeFileAtomicSync, removeStaleTempFiles } from './io/atomic-write.js';
+export { formatNumber, toCsv, writeCsv, parseResultsCsv, readResultsCsv, CSV_SIGNIFICANT_DIGITS } from './io/csv.js';
+export type { CsvValue, CsvRow } from './io/csv.js';
+export {
+  sha256File,
+  gitCommit,
+  packageVersions,
+  writeManifest,
+  readManifest,
+  verifyManifest,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT_VERSION,
+} from './io/manifest.js';
+export type { Manifest, ManifestInput, ManifestOutput, ManifestProblem, ManifestVerification } from './io/manifest.js';
+export { defineExperiment, checkSeeds, EXPERIMENT_NAME_PATTERN } from './experiment/define-experiment.js';
+export type {
+  CellValue,
+  Row,
+  ExperimentContext,
+  PlotOutput,
+  ExperimentDefinition,
+  AnyExperimentDefinition,
+} from './experiment/define-experiment.js';
+export { runExperiment, resolveConfig, DEFAULT_SIZE } from './experiment/runner.js';
+export type { RunOptions, RunResult, ExperimentSize } from './experiment/runner.js';
+export { mergeExperiment } from './experiment/merge.js';
+export type { MergeOptions } from './experiment/merge.js';
+export type { AssembledOutputs } from './experiment/assemble-results.js';
+export { readCellsConfig, CELLS_DIR } from './experiment/cells-store.js';
+export type { CellsConfig } from './experiment/cells-store.js';
+export { cellKey, cellId, canonicalJson, configHash, CONFIG_HASH_LENGTH } from './experiment/cell-id.js';
+export { parseShard, shardFromEnv, checkShard, formatShard, inShard } from './experiment/shard.js';
+export type { Shard } from './experiment/shard.js';
+export type { RunEvent, RunEventHandler } from './experiment/run-events.js';
+export { renderSvg } from './plot/render-svg.js';
+export type { VegaLiteSpec } from './plot/render-svg.js';
+export { lineChart, DEFAULT_CHART_WIDTH, DEFAULT_CHART_HEIGHT } from './plot/charts.js';
+export type { LineChartConfig } from './plot/charts.js';
