@@ -86,6 +86,46 @@ export type { CheckGradientsOptions, GradientCheckResult, GradientCheckPoint } f
 export { autodiffGradients } from './gradcheck/autodiff.js';
 
 // ---- data (IDX, synthetic sets, batching) and safetensors ----
+export type { LabeledData } from './data/labeled-data.js';
+export { parseIdx, readIdx, encodeIdx, writeIdx, MAX_IDX_DATA_BYTES } from './data/idx.js';
+export type { IdxArray, IdxDtype, IdxInput, IdxTypedArray, IdxWriteOptions } from './data/idx.js';
+export { loadMnistLike, findDataDir, DEFAULT_DATA_DIR, MNIST_FILES } from './data/mnist-like.js';
+export type { MnistLike, MnistLikeConfig } from './data/mnist-like.js';
+export {
+  barsAndStripes,
+  sampleBarsAndStripes,
+  barsAndStripesCount,
+  MAX_BARS_AND_STRIPES_ENUMERATE,
+  MAX_BARS_AND_STRIPES_SAMPLE,
+} from './data/bars-and-stripes.js';
+export {
+  gaussianMixture,
+  DEFAULT_MIXTURE_COMPONENTS,
+  DEFAULT_MIXTURE_DIM,
+  DEFAULT_MIXTURE_SEPARATION,
+  DEFAULT_MIXTURE_STD,
+} from './data/gaussian-mixture.js';
+export type { GaussianMixture, GaussianMixtureConfig } from './data/gaussian-mixture.js';
+export { shapeset, shapesetLabel, SHAPESET_SHAPES, SHAPESET_CLASSES, DEFAULT_SHAPESET_SIZE } from './data/shapeset.js';
+export type { ShapesetConfig, ShapesetShape } from './data/shapeset.js';
+export { batchIndices, trainTestSplit, takeRows, minibatches, unlabeledMinibatches, oneHot } from './data/batching.js';
+export type { BatchOptions, Minibatch } from './data/batching.js';
+export { parseCsvData, readCsvData } from './data/csv-data.js';
+export type { CsvData, CsvDataOptions } from './data/csv-data.js';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  saveSafetensors,
+  loadSafetensors,
+  MAX_SAFETENSORS_HEADER_BYTES,
+} from './io/safetensors.js';
+export type {
+  SafetensorsDtype,
+  SafetensorsTypedArray,
+  SafetensorsArray,
+  DecodedSafetensors,
+  LoadedSafetensors,
+} from './io/safetensors.js';
 
 // ---- io (atomic writes, CSV, manifest), experiment runner, plot ----
 export { z } from 'zod';
