@@ -1,1 +1,24 @@
-export {};
+/**
+ * @gradlab/rnn — recurrent networks (RNN, LSTM, GRU) with backpropagation through time written
+ * out, truncated BPTT(k1, k2), per-step gradient measurements, PyTorch-compatible weights and
+ * the classic long-range sequence tasks. Everything public is exported by name from this file.
+ */
+export { RNN } from './rnn.js';
+export { LSTM } from './lstm.js';
+export { GRU } from './gru.js';
+export { RecurrentNet } from './recurrent-net.js';
+export type { RecurrentState, RecurrentOutput } from './recurrent-net.js';
+export {
+  CELL_TYPES,
+  RNN_NONLINEARITIES,
+  RECURRENT_INIT_NAMES,
+  RECURRENT_DEFAULTS,
+  DEFAULT_RNN_NONLINEARITY,
+  DEFAULT_FORGET_BIAS,
+  gateCount,
+} from './recurrent-config.js';
+export type { CellType, RNNNonlinearity, RecurrentInitName, RecurrentConfig, RNNConfig, LSTMConfig, GRUConfig, RecurrentSpec } from './recurrent-config.js';
+export { SEQUENCE_LOSS_NAMES } from './sequence-loss.js';
+export type { SequenceLossName, SequenceLossConfig } from './sequence-loss.js';
+export { bptt } from './bptt.js';
+export type { BPTTOptions, BPTTResult, StepRecords } from './bptt.js';

@@ -1,0 +1,131 @@
+/**
+ * Backpropagation through time written out (Werbos 1990; Williams & Zipser 1995): the forward
+ * pass over a window of steps keeps every step's cache, the backward pass walks them in reverse.
+ * Per layer, the input projection of all steps is one matmul, and the weight gradients are
+ * accumulated with one matmul over all steps: with δZ [n·B, G·H] the stacked pre-activation
+ * gradients, ∂L/∂W_ih = δZᵀ X and ∂L/∂W_hh = δZᵀ H_{prev} (Pascanu et al. 2013, eq. 3–5, summed
+ * over t). Per step only the recurrent matmul and the cell's elementwise ops remain.
+ *
+ * These are the building blocks of {@link bptt} and {@link truncatedBptt}; call them inside
+ * `tf.tidy`.
+ */
+import { tf } from '@gradlab/core';
+import type { CellKernel, CellState, LayerWeights } from './cells/cell-kernel.js';
+import { splitRows, splitStepsAndGates } from './time-steps.js';
+
+/** One layer's forward record over a window. */
+export interface LayerTrace {
+  /** The layer's inputs stacked [n·B, D]. */
+  x: tf.Tensor;
+  /** State before the first step of the window. */
+  start: CellState;
+  /** State after each step. */
+  states: CellState[];
+  /** Each step's cache. */
+  caches: unknown[];
+}
+
+/** The forward record of a window, bottom layer first. */
+export interface Trace {
+  layers: LayerTrace[];
+  /** Number of steps n. */
+  steps: number;
+}
+
+/**
+ * Runs the stack forward over a window.
+ * @param inputs per step, the bottom layer's input [B, D]
+ * @param start per layer, the state before the first step
+ */
+export function unroll(kernel: CellKernel, weights: readonly LayerWeights[], inputs: readonly tf.Tensor[], start: readonly CellState[]): Trace {
+  const n = inputs.length;
+  const gates = kernel.gateNames.length;
+  const layers: LayerTrace[] = [];
+  let below: tf.Tensor[] = [...inputs];
+  weights.forEach((w, l) => {
+    const x = below.length === 1 ? below[0]! : tf.concat(below, 0);
+    const proj = tf.add(tf.matMul(x as tf.Tensor2D, w.wihT as tf.Tensor2D), w.projBias);
+    const xw = splitStepsAndGates(proj, n, gates);
+    const states: CellState[] = [];
+    const caches: unknown[] = [];
+    let state = start[l]!;
+    for (let t = 0; t < n; t++) {
+      const r = kernel.step(xw[t]!, state, w);
+      state = r.state;
+      states.push(state);
+      caches.push(r.cache);
+    }
+    layers.push({ x, start: start[l]!, states, caches });
+    below = states.map((s) => s.h);
+  });
+  return { layers, steps: n };
+}
+
+/** What {@link backprop} returns. */
+export interface BackpropResult {
+  /** Gradients of the recurrent parameters, by PyTorch name (`weight_ih_l0`, …). */
+  grads: Record<string, tf.Tensor>;
+  /** Per step, sum of squares of ∂L/∂h_t of the top layer (scalar tensors), when measured. */
+  hSquares: tf.Tensor[];
+  /** LSTM: per step, sum of squares of ∂L/∂c_t of the top layer, when measured. */
+  cSquares: tf.Tensor[];
+}
+
+/**
+ * Walks a trace backwards.
+ * @param dhTop per step, the gradient reaching the top layer's h_t from outside the recurrence
+ *   (the readout), or undefined where none does
+ * @param measure whether to record the per-step norms of ∂L/∂h_t (and ∂L/∂c_t)
+ */
+export function backprop(
+  kernel: CellKernel,
+  weights: readonly LayerWeights[],
+  trace: Trace,
+  dhTop: readonly (tf.Tensor | undefined)[],
+  measure: boolean,
+): BackpropResult {
+  const n = trace.steps;
+  const grads: Record<string, tf.Tensor> = {};
+  const hSquares: tf.Tensor[] = [];
+  const cSquares: tf.Tensor[] = [];
+  let external: (tf.Tensor | undefined)[] = [...dhTop];
+  for (let l = trace.layers.length - 1; l >= 0; l--) {
+    const layer = trace.layers[l]!;
+    const w = weights[l]!;
+    const top = l === trace.layers.length - 1;
+    const dZx: tf.Tensor[] = new Array<tf.Tensor>(n);
+    const dZh: tf.Tensor[] = new Array<tf.Tensor>(n);
+    let dhNext: tf.Tensor | undefined;
+    let dcNext: tf.Tensor | undefined;
+    for (let t = n - 1; t >= 0; t--) {
+      const ext = external[t];
+      let dh = ext === undefined ? dhNext : dhNext === undefined ? ext : tf.add(ext, dhNext);
+      if (dh === undefined) dh = tf.zerosLike(layer.states[t]!.h);
+      const g = kernel.backStep(dh, dcNext, layer.caches[t], w);
+      if (top && measure) {
+        hSquares[t] = tf.sum(tf.square(dh));
+        if (g.dcAt !== undefined) cSquares[t] = tf.sum(tf.square(g.dcAt));
+      }
+      dZx[t] = g.dZx;
+      dZh[t] = g.dZh;
+      dhNext = g.dh;
+      dcNext = g.dc;
+    }
+    const DZx = n === 1 ? dZx[0]! : tf.concat(dZx, 0); // [n·B, G·H]
+    const DZxT = tf.transpose(DZx);
+    const hPrev = [layer.start.h, ...layer.states.slice(0, n - 1).map((s) => s.h)];
+    const Hprev = hPrev.length === 1 ? hPrev[0]! : tf.concat(hPrev, 0); // [n·B, H]
+    grads[`weight_ih_l${l}`] = tf.matMul(DZxT as tf.Tensor2D, layer.x as tf.Tensor2D);
+    grads[`bias_ih_l${l}`] = tf.sum(DZx, 0);
+    if (kernel.cell === 'gru') {
+      const DZh = n === 1 ? dZh[0]! : tf.concat(dZh, 0);
+      grads[`weight_hh_l${l}`] = tf.matMul(tf.transpose(DZh) as tf.Tensor2D, Hprev as tf.Tensor2D);
+      grads[`bias_hh_l${l}`] = tf.sum(DZh, 0);
+    } else {
+      grads[`weight_hh_l${l}`] = tf.matMul(DZxT as tf.Tensor2D, Hprev as tf.Tensor2D);
+      grads[`bias_hh_l${l}`] = tf.clone(grads[`bias_ih_l${l}`]!);
+    }
+    if (l > 0) external = splitRows(tf.matMul(DZx as tf.Tensor2D, w.wih as tf.Tensor2D), n);
+  }
+  return { grads, hSquares, cSquares };
+}
