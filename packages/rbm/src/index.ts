@@ -1,1 +1,40 @@
-export {};
+/**
+ * @gradlab/rbm — restricted Boltzmann machines (binary and Gaussian visibles) trained by CD-k,
+ * PCD and FPCD; exact, annealed-importance-sampling and pseudo log-likelihoods; deep belief
+ * nets and (denoising, stacked, deep) autoencoders, with greedy layer-wise pretraining and
+ * unrolling into core MLPs for fine-tuning. Everything public is exported by name from here.
+ */
+export { RBM, RBM_PARAM_NAMES, VISIBLE_TYPES } from './rbm.js';
+export type { RBMParams, GibbsState, VisibleType } from './rbm.js';
+export { DEFAULT_WEIGHT_STD, DEFAULT_HIDDEN_BIAS, VISIBLE_MEAN_EPSILON } from './rbm-init.js';
+export type { RBMConfig } from './rbm-init.js';
+export { BernoulliRBM } from './bernoulli-rbm.js';
+export type { BernoulliRBMConfig } from './bernoulli-rbm.js';
+export { GaussianBernoulliRBM, HALF_LOG_2PI } from './gaussian-bernoulli-rbm.js';
+export type { GaussianBernoulliRBMConfig } from './gaussian-bernoulli-rbm.js';
+
+export {
+  ContrastiveDivergence,
+  contrastiveDivergenceStatistics,
+  CD_METHODS,
+  CD_DEFAULTS,
+  NEGATIVE_VISIBLE_MODES,
+} from './contrastive-divergence.js';
+export type {
+  CDMethod,
+  NegativeVisibleMode,
+  ContrastiveDivergenceConfig,
+  CDStatistics,
+  CDStatisticsOptions,
+} from './contrastive-divergence.js';
+export { trainRBM, DEFAULT_RBM_BATCH_SIZE, MOMENTUM_SCHEDULE_DEFAULTS } from './train-rbm.js';
+export type { TrainRBMConfig, TrainRBMResult, RBMEpochStats } from './train-rbm.js';
+
+export { reconstructionError, meanFreeEnergy, freeEnergyGap } from './rbm-monitor.js';
+export type { FreeEnergyGap } from './rbm-monitor.js';
+export { exactLogPartition, exactLogLikelihood, logProbability, binaryStates, MAX_EXACT_UNITS } from './exact-likelihood.js';
+export type { ExactLogPartitionOptions, EnumeratedLayer } from './exact-likelihood.js';
+export { annealedImportanceSampling, aisSchedule, DEFAULT_AIS_RUNS, DEFAULT_AIS_BETAS } from './annealed-importance-sampling.js';
+export type { AISConfig, AISResult } from './annealed-importance-sampling.js';
+export { pseudoLikelihood, conditionalLogLikelihoods } from './pseudo-likelihood.js';
+export type { PseudoLikelihoodOptions } from './pseudo-likelihood.js';

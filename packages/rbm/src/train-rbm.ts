@@ -1,0 +1,121 @@
+/**
+ * The epoch loop for training an RBM by CD-k, PCD or FPCD: shuffled minibatches cut once per
+ * epoch, momentum 0.5 for the first epochs then 0.9, and a callback after every epoch with the
+ * reconstruction error (monitoring beyond that — free energies, pseudo-likelihood, exact or AIS
+ * log-likelihood — is computed by the caller in `onEpoch`, from the model it is handed).
+ *
+ * References: G. E. Hinton (2010), "A practical guide to training restricted Boltzmann
+ * machines", sects. 4 (minibatches), 5 (monitoring), 9 (momentum); G. E. Hinton &
+ * R. R. Salakhutdinov (2006), supporting code `rbm.m`.
+ */
+import { ShapeError, ValidationError, parseOptions, positiveInt, tf, unlabeledMinibatches, z } from '@gradlab/core';
+import type { Rng } from '@gradlab/core';
+import { ContrastiveDivergence, contrastiveDivergenceSchema } from './contrastive-divergence.js';
+import type { ContrastiveDivergenceConfig } from './contrastive-divergence.js';
+import { RBM } from './rbm.js';
+
+/** Default minibatch size (Hinton 2010 sect. 4: 10–100; Hinton & Salakhutdinov used 100). */
+export const DEFAULT_RBM_BATCH_SIZE = 100;
+/** Momentum schedule defaults (Hinton 2010 sect. 9; Hinton & Salakhutdinov's code). */
+export const MOMENTUM_SCHEDULE_DEFAULTS = Object.freeze({ initialMomentum: 0.5, finalMomentum: 0.9, momentumSwitchEpoch: 5 });
+
+/** What `onEpoch` receives. */
+export interface RBMEpochStats {
+  /** Epoch just finished, 1-based. */
+  epoch: number;
+  /** Mean squared reconstruction error per visible unit over the epoch's minibatches (NaN when not tracked). */
+  reconError: number;
+  /** Momentum used in this epoch. */
+  momentum: number;
+  /** The trainer (its chains, step count); do not dispose. */
+  trainer: ContrastiveDivergence;
+}
+
+/** Options of {@link trainRBM}: the CD options plus the epoch loop. */
+export interface TrainRBMConfig extends Omit<ContrastiveDivergenceConfig, 'momentum'> {
+  /** Number of passes over the data, a positive integer. */
+  epochs: number;
+  /** Rows per minibatch, a positive integer (default 100; the last batch may be smaller). */
+  batchSize?: number;
+  /** Momentum for the first `momentumSwitchEpoch` epochs, in [0, 1) (default 0.5). */
+  initialMomentum?: number;
+  /** Momentum afterwards, in [0, 1) (default 0.9). */
+  finalMomentum?: number;
+  /** Number of epochs run with the initial momentum (default 5). */
+  momentumSwitchEpoch?: number;
+  /** Shuffle the rows every epoch (default true). */
+  shuffle?: boolean;
+  /** Called after every epoch; return `'stop'` to end training early. Never printed by the library. */
+  onEpoch?: (stats: RBMEpochStats) => void | 'stop';
+}
+
+const momentum = () =>
+  z.number({ error: 'a number in [0, 1)' }).min(0, { error: 'a number in [0, 1)' }).lt(1, { error: 'a number in [0, 1)' });
+
+const trainSchema = contrastiveDivergenceSchema.omit({ momentum: true }).extend({
+  epochs: positiveInt(),
+  batchSize: positiveInt().optional(),
+  initialMomentum: momentum().optional(),
+  finalMomentum: momentum().optional(),
+  momentumSwitchEpoch: z.number({ error: 'a non-negative integer' }).int({ error: 'a non-negative integer' }).min(0, { error: 'a non-negative integer' }).optional(),
+  shuffle: z.boolean({ error: 'a boolean' }).optional(),
+  onEpoch: z.custom<(stats: RBMEpochStats) => void | 'stop'>((v) => typeof v === 'function', { error: 'a function' }).optional(),
+});
+
+/** What {@link trainRBM} returns. */
+export interface TrainRBMResult {
+  /** Per-epoch statistics (without the trainer). */
+  history: Omit<RBMEpochStats, 'trainer'>[];
+  /** Number of parameter updates made. */
+  steps: number;
+}
+
+/**
+ * Trains `rbm` in place on the rows of `x`.
+ *
+ * Cost per epoch: ⌈n / batchSize⌉ updates of O(batch·V·H·k) each, plus one readback per update.
+ * @param rbm a BernoulliRBM or GaussianBernoulliRBM
+ * @param x training data [n, visible] (binary or in [0, 1] for binary visibles; standardised for
+ *   Gaussian ones); not changed, not disposed
+ * @param config `{ epochs, batchSize = 100, method = 'cd', k = 1, learningRate, initialMomentum = 0.5,
+ *   finalMomentum = 0.9, momentumSwitchEpoch = 5, weightCost = 2e-4, sparsityTarget, …, onEpoch }`
+ * @param rng the run's stream: shuffles from `rng.fork('shuffle/<epoch>')`, Gibbs draws from `rng.fork('gibbs')`
+ * @returns the per-epoch history and the number of updates
+ * @throws ValidationError naming a bad option; ShapeError for data of the wrong shape
+ * @example
+ * const { history } = trainRBM(rbm, x, { epochs: 50, method: 'pcd', batchSize: 10, onEpoch: (s) => log(s.reconError) }, rng.fork('train'));
+ */
+export function trainRBM(rbm: RBM, x: tf.Tensor, config: TrainRBMConfig, rng: Rng): TrainRBMResult {
+  if (!(rbm instanceof RBM)) throw new ValidationError(`trainRBM: expected rbm to be a BernoulliRBM or GaussianBernoulliRBM, got ${typeof rbm}`);
+  const c = parseOptions('trainRBM', trainSchema, config);
+  rbm.checkVisible(x, 'trainRBM');
+  if (x.shape[0] === 0) throw new ShapeError('trainRBM: expected training data with at least one row, got 0 rows');
+  const { epochs, batchSize = DEFAULT_RBM_BATCH_SIZE, shuffle = true, onEpoch } = c;
+  const initialMomentum = c.initialMomentum ?? MOMENTUM_SCHEDULE_DEFAULTS.initialMomentum;
+  const finalMomentum = c.finalMomentum ?? MOMENTUM_SCHEDULE_DEFAULTS.finalMomentum;
+  const switchEpoch = c.momentumSwitchEpoch ?? MOMENTUM_SCHEDULE_DEFAULTS.momentumSwitchEpoch;
+  const cdConfig: ContrastiveDivergenceConfig = {};
+  for (const key of Object.keys(contrastiveDivergenceSchema.shape) as (keyof ContrastiveDivergenceConfig)[]) {
+    if (key !== 'momentum' && (c as Record<string, unknown>)[key] !== undefined) (cdConfig as Record<string, unknown>)[key] = (c as Record<string, unknown>)[key];
+  }
+  const trainer = new ContrastiveDivergence(rbm, { ...cdConfig, momentum: initialMomentum });
+  const gibbs = rng.fork('gibbs');
+  const history: Omit<RBMEpochStats, 'trainer'>[] = [];
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      trainer.momentum = epoch <= switchEpoch ? initialMomentum : finalMomentum;
+      const batches = unlabeledMinibatches(x, batchSize, shuffle ? rng.fork(`shuffle/${epoch}`) : undefined);
+      try {
+        for (const b of batches) trainer.step(b, gibbs);
+      } finally {
+        tf.dispose(batches);
+      }
+      const stats = { epoch, reconError: trainer.takeReconstructionError(), momentum: trainer.momentum };
+      history.push(stats);
+      if (onEpoch?.({ ...stats, trainer }) === 'stop') break;
+    }
+    return { history, steps: trainer.stepCount };
+  } finally {
+    trainer.dispose();
+  }
+}
