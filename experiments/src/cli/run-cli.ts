@@ -1,0 +1,153 @@
+/**
+ * The `gradlab` command: parses the arguments, runs `list`, `run` or `merge` against an
+ * experiment map, shows progress, and maps errors to exit codes — gradlab's own errors (bad
+ * options, configs, files) to one line `gradlab: <message>` and exit code 2, anything else
+ * (a bug) to exit code 1 with its stack. Streams and environment are parameters, so it runs
+ * in tests without spawning a process.
+ */
+import { relative } from 'node:path';
+import {
+  GradlabError,
+  initBackend,
+  mergeExperiment,
+  readCellsConfig,
+  runExperiment,
+  type AssembledOutputs,
+  type BackendInfo,
+  type RunResult,
+} from '@gradlab/core';
+import { findExperiment, type ExperimentMap } from './experiment-map.js';
+import { parseCliArgs, type RunCommand } from './parse-args.js';
+import { createProgress, type ProgressStream } from './progress.js';
+import { writeResultsIndex, type IndexEntry } from './results-index.js';
+
+/** Exit code of a successful command. */
+export const EXIT_OK = 0;
+/** Exit code of a bug (an error that is not a GradlabError). */
+export const EXIT_INTERNAL = 1;
+/** Exit code of bad input: options, configs, files, missing cells. */
+export const EXIT_USAGE = 2;
+
+/** What `runCli` reads and writes. */
+export interface CliIo {
+  /** Results and listings. */
+  stdout: ProgressStream;
+  /** Progress, notices and errors. */
+  stderr: ProgressStream;
+  /** Environment. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Working directory, for printing paths relative to it. Default `process.cwd()`. */
+  cwd?: string;
+}
+
+function show(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
+
+function describeBackend(b: BackendInfo): string {
+  return `${b.name} ${b.version}${b.simd ? ', simd' : ''}, ${b.threads} thread${b.threads === 1 ? '' : 's'}`;
+}
+
+function printAssembled(out: ProgressStream, a: AssembledOutputs, cwd: string): void {
+  out.write(`  csv:      ${show(a.csv, cwd)} (${a.rows} rows)\n`);
+  if (a.plots.length > 0) out.write(`  plots:    ${a.plots.map((p) => show(p, cwd)).join('\n            ')}\n`);
+  out.write(`  manifest: ${show(a.manifest, cwd)}\n`);
+  for (const n of a.notices) out.write(`  notice:   ${n}\n`);
+}
+
+function printRun(out: ProgressStream, r: RunResult, cwd: string): void {
+  const reused = r.cellsSkipped > 0 ? `, ${r.cellsSkipped} reused` : '';
+  if (r.shard !== undefined) {
+    const pending = r.missing.length === 0 ? 'every cell is done' : `${r.missing.length} cells of other shards pending`;
+    out.write(
+      `${r.name}: shard ${r.shard.index + 1}/${r.shard.count} done (${r.cellsRun} cells run${reused}); ${pending}\n` +
+        `  when every shard is done: gradlab merge ${show(r.outDir, cwd)}\n`,
+    );
+    return;
+  }
+  out.write(`${r.name}: ${r.gridTotal} cells (${r.cellsRun} run${reused}) in ${show(r.outDir, cwd)}\n`);
+  if (r.assembled !== undefined) printAssembled(out, r.assembled, cwd);
+}
+
+async function runCommand(cmd: RunCommand, experiments: ExperimentMap, io: Required<CliIo>): Promise<void> {
+  const backend = await initBackend({ backend: cmd.backend });
+  io.stderr.write(`backend: ${describeBackend(backend)}\n`);
+  const index: IndexEntry[] = [];
+  for (const name of cmd.names) {
+    const def = findExperiment(experiments, name);
+    const progress = createProgress(io.stderr, { verbose: cmd.verbose });
+    try {
+      const result = await runExperiment(def, {
+        size: cmd.size,
+        seeds: cmd.seeds,
+        outDir: cmd.outDirs[name]!,
+        shard: cmd.shard,
+        fresh: cmd.fresh,
+        dataDir: cmd.dataDir,
+        backend,
+        onEvent: (e) => progress.onEvent(e),
+      });
+      progress.clear();
+      printRun(io.stdout, result, io.cwd);
+      if (result.assembled !== undefined) index.push({ def, outputs: result.assembled });
+    } catch (err) {
+      progress.clear();
+      const cell = progress.failedCell();
+      if (cell !== undefined && err instanceof Error && !err.message.includes(cell)) {
+        err.message = `${name}: cell ${cell}: ${err.message}`;
+      }
+      throw err;
+    }
+  }
+  if (cmd.indexDir !== undefined && cmd.names.length > 0 && index.length === cmd.names.length) {
+    const path = await writeResultsIndex(cmd.indexDir, index, cmd.size);
+    io.stdout.write(`index: ${show(path, io.cwd)}\n`);
+  }
+}
+
+/**
+ * Runs the `gradlab` command line.
+ * @param argv arguments after the script name
+ * @param experiments the experiments it knows (see `registry.ts`)
+ * @returns the exit code: 0, 2 for bad input (one line on stderr), 1 for a bug
+ */
+export async function runCli(argv: readonly string[], experiments: ExperimentMap, io: CliIo): Promise<number> {
+  const full: Required<CliIo> = { env: process.env, cwd: process.cwd(), ...io };
+  const verbose = argv.includes('--verbose');
+  try {
+    const cmd = parseCliArgs(argv, { experiments: [...experiments.keys()], env: full.env });
+    switch (cmd.command) {
+      case 'help':
+        full.stdout.write(cmd.text);
+        break;
+      case 'list': {
+        const width = Math.max(0, ...[...experiments.keys()].map((n) => n.length));
+        for (const def of experiments.values()) full.stdout.write(`${def.name.padEnd(width)}  ${def.description}\n`);
+        break;
+      }
+      case 'merge': {
+        const stored = readCellsConfig(cmd.dir);
+        const def = findExperiment(experiments, stored.name);
+        const a = await mergeExperiment(def, cmd.dir);
+        full.stdout.write(`${def.name}: merged ${stored.size} run in ${show(cmd.dir, full.cwd)}\n`);
+        printAssembled(full.stdout, a, full.cwd);
+        break;
+      }
+      case 'run':
+        await runCommand(cmd, experiments, full);
+        break;
+    }
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof GradlabError) {
+      const hint = err.hint === undefined ? '' : ` (${err.hint})`;
+      full.stderr.write(`gradlab: ${err.message.split('\n')[0]}${hint}\n`);
+      if (verbose && err.stack !== undefined) full.stderr.write(`${err.stack}\n`);
+      return EXIT_USAGE;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    full.stderr.write(`gradlab: internal error: ${e.message.split('\n')[0]}\n${e.stack ?? ''}\n`);
+    return EXIT_INTERNAL;
+  }
+}
