@@ -1,0 +1,189 @@
+/**
+ * depth-gradients — how does the gradient ‖∂L/∂W_l‖ change with layer l, for activation ×
+ * initialisation × {plain, batch norm, residual}, at initialisation and over the first SGD
+ * steps?
+ *
+ * Reproduces the depth half of Glorot & Bengio (2010), "Understanding the difficulty of
+ * training deep feedforward neural networks" (Shapeset-3×2, sigmoid/tanh/softsign, "standard"
+ * U[±1/√n] vs normalised init) and He et al. (2015) (ReLU needs Var(W) = 2/n), with the two
+ * architectural remedies that followed: batch normalisation (Ioffe & Szegedy 2015) and
+ * residual links (He et al. 2016). Data: the Shapeset-like synthetic images of @gradlab/core.
+ *
+ * One row per (cell, seed, recorded step, hidden layer l = 1 … depth).
+ */
+import {
+  MLP,
+  Rng,
+  SGD,
+  activation as activationByName,
+  defineExperiment,
+  lineChart,
+  oneOf,
+  positiveInt,
+  nonNegativeInt,
+  positiveNumber,
+  saturationFraction,
+  shapeset,
+  tensorStatsMany,
+  tf,
+  z,
+} from '@gradlab/core';
+import type { Row } from '@gradlab/core';
+
+/** Activations compared. */
+export const DEPTH_ACTIVATIONS = ['sigmoid', 'tanh', 'relu'] as const;
+/** Initialisations compared: Glorot's "standard" U[±1/√n], Glorot, He, orthogonal, N(0, 0.01²). */
+export const DEPTH_INITS = ['standard', 'glorot-uniform', 'he-normal', 'orthogonal', 'normal-0.01'] as const;
+/** Architectural variants. */
+export const DEPTH_VARIANTS = ['plain', 'batchnorm', 'residual'] as const;
+
+const configSchema = z
+  .object({
+    /** Seeds; each gets its own data set, batch order and weights. */
+    seeds: z.array(z.number().int()).min(1),
+    /** Numbers of hidden layers to compare. */
+    depths: z.array(positiveInt()).min(1),
+    /** Width of every hidden layer. */
+    width: positiveInt(),
+    /** Shapeset image side; the input has imageSize² units (Glorot & Bengio used 32). */
+    imageSize: z.number().int().min(8, { error: 'an integer >= 8' }),
+    /** Training images drawn per seed. */
+    trainSize: positiveInt(),
+    /** Minibatch size. */
+    batchSize: positiveInt(),
+    /** Plain SGD steps after initialisation (0 = measure at initialisation only). */
+    steps: nonNegativeInt(),
+    /** Record every this many steps (step 0 is always recorded). */
+    recordEvery: positiveInt(),
+    /** SGD learning rate (no momentum: the point is the raw gradient). */
+    learningRate: positiveNumber(),
+    activations: z.array(oneOf(DEPTH_ACTIVATIONS)).min(1),
+    inits: z.array(oneOf(DEPTH_INITS)).min(1),
+    variants: z.array(oneOf(DEPTH_VARIANTS)).min(1),
+  })
+  .strict();
+
+/** Configuration of depth-gradients. */
+export type DepthGradientsConfig = z.output<typeof configSchema>;
+
+const ALL = { activations: [...DEPTH_ACTIVATIONS], inits: [...DEPTH_INITS], variants: [...DEPTH_VARIANTS] };
+
+/** Columns of depth-gradients.csv. */
+export const DEPTH_GRADIENT_COLUMNS = [
+  'depth',
+  'activation',
+  'init',
+  'variant',
+  'seed',
+  'step',
+  'layer',
+  'grad_l2',
+  'grad_rms',
+  'grad_act_l2',
+  'act_mean',
+  'act_std',
+  'saturation',
+  'loss',
+] as const;
+
+type Cell = { depth: number; activation: (typeof DEPTH_ACTIVATIONS)[number]; init: (typeof DEPTH_INITS)[number]; variant: (typeof DEPTH_VARIANTS)[number] };
+
+function runCell(cell: Cell & { seed: number }, config: DepthGradientsConfig, rng: Rng): Row[] {
+  const inputSize = config.imageSize * config.imageSize;
+  // Data and batch order depend on the seed only, so every cell of a seed sees the same images.
+  const seedRng = new Rng(cell.seed).fork('depth-gradients');
+  const data = shapeset({ n: config.trainSize, size: config.imageSize }, seedRng.fork('data'));
+  const net = new MLP(
+    {
+      layerSizes: [inputSize, ...Array<number>(cell.depth).fill(config.width), data.numClasses],
+      activation: cell.activation,
+      init: cell.init,
+      norm: cell.variant === 'batchnorm' ? 'batch' : 'none',
+      residual: cell.variant === 'residual',
+    },
+    rng.fork('init'),
+  );
+  const optimizer = new SGD({ learningRate: config.learningRate });
+  const act = activationByName(cell.activation);
+  const x = tf.tensor2d(data.x, [config.trainSize, inputSize]);
+  const y = tf.tensor1d(data.y, 'int32');
+  const order = seedRng.fork('batches');
+  const rows: Row[] = [];
+  try {
+    for (let step = 0; step <= config.steps; step++) {
+      const idx = tf.tensor1d(Array.from(order.permutation(config.trainSize).subarray(0, config.batchSize)), 'int32');
+      const xb = tf.gather(x, idx);
+      const yb = tf.gather(y, idx);
+      const g = net.gradients(xb, yb, 'softmax-cross-entropy');
+      if (step % config.recordEvery === 0 || step === config.steps) {
+        const weightGrads = Array.from({ length: cell.depth }, (_, l) => g.grads[`layer${l}.weight`]!);
+        const stats = tensorStatsMany([...weightGrads, ...g.activationGrads, ...g.post]);
+        for (let l = 0; l < cell.depth; l++) {
+          const w = stats[l]!;
+          const a = stats[2 * cell.depth + l]!;
+          rows.push({
+            step,
+            layer: l + 1,
+            grad_l2: w.l2,
+            grad_rms: w.rms,
+            grad_act_l2: stats[cell.depth + l]!.l2,
+            act_mean: a.mean,
+            act_std: a.std,
+            saturation: saturationFraction(g.pre[l]!, act.derivative, act.gamma),
+            loss: g.loss,
+          });
+        }
+      }
+      if (step < config.steps) optimizer.step(net.params, g.grads);
+      g.dispose();
+      tf.dispose([idx, xb, yb]);
+    }
+  } finally {
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    net.dispose();
+  }
+  return rows;
+}
+
+/** The depth-gradients experiment. */
+export const depthGradients = defineExperiment<DepthGradientsConfig, Cell>({
+  name: 'depth-gradients',
+  description:
+    'How does the gradient norm ‖∂L/∂W_l‖ change with layer l, for activation × initialisation × {plain, batch norm, residual}, at initialisation and during the first SGD steps?',
+  configSchema,
+  sizes: {
+    quick: { seeds: [1], depths: [5, 20], width: 64, imageSize: 16, trainSize: 512, batchSize: 64, steps: 4, recordEvery: 4, learningRate: 0.05, ...ALL },
+    full: { seeds: [1, 2, 3], depths: [5, 10, 20, 30, 50], width: 128, imageSize: 32, trainSize: 2048, batchSize: 64, steps: 50, recordEvery: 10, learningRate: 0.05, ...ALL },
+  },
+  grid: (c) =>
+    c.depths.flatMap((depth) =>
+      c.activations.flatMap((activation) => c.inits.flatMap((init) => c.variants.map((variant) => ({ depth, activation, init, variant })))),
+    ),
+  columns: DEPTH_GRADIENT_COLUMNS,
+  run: (cell, config, ctx) => runCell(cell, config, ctx.rng),
+  plots: (rows, config) => {
+    const deepest = Math.max(...config.depths);
+    const lastStep = config.steps;
+    const pick = (step: number) =>
+      rows
+        .filter((r) => r['depth'] === deepest && r['step'] === step && r['seed'] === config.seeds[0])
+        .map((r) => ({ layer: r['layer'], grad_l2: r['grad_l2'], init: r['init'], activation: r['activation'], variant: r['variant'] }));
+    const chart = (step: number, label: string) =>
+      lineChart({
+        data: pick(step),
+        x: 'layer',
+        y: 'grad_l2',
+        color: 'init',
+        facetColumn: 'activation',
+        facetRow: 'variant',
+        logY: true,
+        title: `‖∂L/∂W_l‖ against layer, depth ${deepest}, ${label} (seed ${config.seeds[0]})`,
+        xTitle: 'hidden layer l (1 = nearest the input)',
+        yTitle: '‖∂L/∂W_l‖ (log scale)',
+      });
+    const out = [{ file: 'grad-vs-layer-init.svg', spec: chart(0, 'at initialisation') }];
+    if (lastStep > 0) out.push({ file: 'grad-vs-layer-trained.svg', spec: chart(lastStep, `after ${lastStep} SGD steps`) });
+    return out;
+  },
+});
