@@ -59,7 +59,8 @@ export function lossSteps(config: SequenceLossConfig, steps: number, where: stri
  * @throws ShapeError / ValidationError naming target, its shape and the expected one
  */
 export function checkTarget(target: unknown, config: SequenceLossConfig, steps: number, batch: number, outputs: number, where: string): void {
-  if (!(target instanceof tf.Tensor) || target.isDisposed) throw invalidArgument(where, 'target', target, 'a live tf.Tensor');
+  if (!(target instanceof tf.Tensor)) throw invalidArgument(where, 'target', target, 'a tf.Tensor');
+  if (target.isDisposed) throw invalidArgument(where, 'target', 'a disposed tensor', 'a live tf.Tensor');
   const lead = config.at === 'last' ? [batch] : [steps, batch];
   const dense = [...lead, outputs];
   const isLabels = config.loss === 'softmax-cross-entropy' && target.rank === lead.length;
