@@ -26,8 +26,11 @@ export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 export const softplus = (x: number) => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
 export function logSumExp(xs: number[]): number {
-  const m = Math.max(...xs);
-  return m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
+  let m = -Infinity;
+  for (const x of xs) if (x > m) m = x;
+  let s = 0;
+  for (const x of xs) s += Math.exp(x - m);
+  return m + Math.log(s);
 }
 
 /** E(v, h) of a binary RBM. */
