@@ -38,3 +38,4 @@ export { annealedImportanceSampling, aisSchedule, DEFAULT_AIS_RUNS, DEFAULT_AIS_
 export type { AISConfig, AISResult } from './annealed-importance-sampling.js';
 export { pseudoLikelihood, conditionalLogLikelihoods } from './pseudo-likelihood.js';
 export type { PseudoLikelihoodOptions } from './pseudo-likelihood.js';
+export { encodeRBM, decodeRBM, saveRBM, loadRBM, rbmToArrays, rbmMetadata, SKLEARN_RBM_NAMES, RBM_MODEL_METADATA_KEY } from './rbm-safetensors.js';

@@ -139,7 +139,7 @@ describe('BernoulliRBM sampling', () => {
 describe('BernoulliRBM construction and hygiene', () => {
   test('Hinton initialisation: W ~ N(0, 0.01²), c = 0, b = logit of the visible means', () => {
     const rbm = new BernoulliRBM({ numVisible: 200, numHidden: 100, visibleMeans: new Array(200).fill(0.25) }, new Rng(1));
-    const w = rbm.weight.dataSync();
+    const w = Array.from(rbm.weight.dataSync());
     const mean = w.reduce((s, x) => s + x, 0) / w.length;
     const std = Math.sqrt(w.reduce((s, x) => s + (x - mean) ** 2, 0) / w.length);
     expect(Math.abs(mean)).toBeLessThan(0.001);

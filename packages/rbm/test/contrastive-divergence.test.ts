@@ -28,7 +28,7 @@ function exactCD(p: Params64, v0: number[], k: number, mode: 'mean' | 'sample'):
   // T(v → v′) = Σ_h P(h | v) P(v′ | h)
   const step = (dist: number[]) =>
     vs.map((v2) => vs.reduce((s, v, i) => s + dist[i]! * hs.reduce((t, h) => t + bernoulliProb(h, pH(v)) * bernoulliProb(v2, pV(h)), 0), 0));
-  let dist = vs.map((v) => (v.every((x, i) => x === v0[i]) ? 1 : 0));
+  let dist: number[] = vs.map((v) => (v.every((x, i) => x === v0[i]) ? 1 : 0));
   // Weighted negative states: list of (probability, visible vector).
   let negatives: [number, number[]][];
   if (mode === 'sample') {
