@@ -154,6 +154,9 @@ function baseLogPartition(rbm: RBM, bA: tf.Tensor1D): number {
  */
 export function annealedImportanceSampling(rbm: RBM, rng: Rng, config: AISConfig = {}): AISResult {
   if (!(rbm instanceof RBM)) throw new ValidationError(`annealedImportanceSampling: expected rbm to be an RBM, got ${typeof rbm}`);
+  if (rbm.hiddenType !== 'bernoulli') {
+    throw new ValidationError(`annealedImportanceSampling: expected an RBM with binary hidden units, got hidden type "${rbm.hiddenType}" (enumerate its visible layer with exactLogPartition instead)`);
+  }
   const c = parseOptions('annealedImportanceSampling', aisSchema, config);
   const runs = c.numRuns ?? DEFAULT_AIS_RUNS;
   const betas = c.betas !== undefined ? checkBetas(c.betas) : aisSchedule(c.numBetas ?? DEFAULT_AIS_BETAS);

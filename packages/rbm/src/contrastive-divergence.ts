@@ -163,14 +163,14 @@ interface ChainResult {
 /** The CD-k chain from v0 (call inside tidy). */
 function runCDChain(rbm: RBM, v0: tf.Tensor2D, rng: Rng, k: number, mode: NegativeVisibleMode, track: boolean): ChainResult {
   const h0 = rbm.meanHidden(v0);
-  let h = rng.bernoulliTensor(h0);
+  let h = rbm.sampleHiddenGivenMean(h0, rng);
   let vNeg: tf.Tensor2D | undefined;
   let recon: tf.Scalar | undefined;
   for (let s = 1; s <= k; s++) {
     const mean = rbm.meanVisible(h);
     if (s === 1 && track) recon = reconSum(v0, mean, rbm.numVisible);
     vNeg = s === k && mode === 'mean' ? mean : rbm.sampleVisibleGivenMean(mean, rng);
-    if (s < k) h = rng.bernoulliTensor(rbm.meanHidden(vNeg));
+    if (s < k) h = rbm.sampleHiddenGivenMean(rbm.meanHidden(vNeg), rng);
   }
   return { h0, vNeg: vNeg!, recon };
 }
@@ -326,7 +326,7 @@ export class ContrastiveDivergence {
       } else {
         h0 = this.rbm.meanHidden(v0);
         if (this.trackReconstruction) {
-          const r = this.rbm.meanVisible(rng.bernoulliTensor(h0));
+          const r = this.rbm.meanVisible(this.rbm.sampleHiddenGivenMean(h0, rng));
           recon = reconSum(v0, r, this.rbm.numVisible);
         }
         const model = this.method === 'fpcd' ? this.fastChainModel() : this.rbm;

@@ -63,11 +63,15 @@ function chooseLayer(rbm: RBM, layer: EnumeratedLayer): 'visible' | 'hidden' {
     throw new ValidationError(`${where}: expected layer to be one of "auto", "visible", "hidden", got ${JSON.stringify(layer)}`);
   }
   const visibleOk = rbm.visibleType === 'bernoulli';
+  const hiddenOk = rbm.hiddenType === 'bernoulli';
   let chosen: 'visible' | 'hidden';
-  if (layer === 'auto') chosen = visibleOk && rbm.numVisible < rbm.numHidden ? 'visible' : 'hidden';
+  if (layer === 'auto') chosen = !hiddenOk || (visibleOk && rbm.numVisible < rbm.numHidden) ? 'visible' : 'hidden';
   else chosen = layer;
   if (chosen === 'visible' && !visibleOk) {
     throw new ValidationError(`${where}: expected layer "hidden" for Gaussian visible units (they cannot be enumerated), got "visible"`);
+  }
+  if (chosen === 'hidden' && !hiddenOk) {
+    throw new ValidationError(`${where}: expected layer "visible" for Gaussian hidden units (they cannot be enumerated), got "hidden"`);
   }
   const units = chosen === 'visible' ? rbm.numVisible : rbm.numHidden;
   if (units > MAX_EXACT_UNITS) {
@@ -81,7 +85,8 @@ function chooseLayer(rbm: RBM, layer: EnumeratedLayer): 'visible' | 'hidden' {
 
 /**
  * log Z of an RBM, exactly, by enumerating the smaller layer.
- * @param rbm a BernoulliRBM (either layer) or GaussianBernoulliRBM (hidden layer)
+ * @param rbm a BernoulliRBM (either layer), GaussianBernoulliRBM (hidden layer) or
+ *   BernoulliGaussianRBM (visible layer)
  * @param options `{ layer = 'auto' }`
  * @returns log Z (float64 accumulation of float32 chunk sums)
  * @throws ValidationError when the enumerated layer has more than 25 units, or 'visible' is

@@ -4,14 +4,16 @@
  * nets and (denoising, stacked, deep) autoencoders, with greedy layer-wise pretraining and
  * unrolling into core MLPs for fine-tuning. Everything public is exported by name from here.
  */
-export { RBM, RBM_PARAM_NAMES, VISIBLE_TYPES } from './rbm.js';
-export type { RBMParams, GibbsState, VisibleType } from './rbm.js';
+export { RBM, RBM_PARAM_NAMES, VISIBLE_TYPES, HIDDEN_TYPES } from './rbm.js';
+export type { RBMParams, GibbsState, VisibleType, HiddenType } from './rbm.js';
 export { DEFAULT_WEIGHT_STD, DEFAULT_HIDDEN_BIAS, VISIBLE_MEAN_EPSILON } from './rbm-init.js';
 export type { RBMConfig } from './rbm-init.js';
 export { BernoulliRBM } from './bernoulli-rbm.js';
 export type { BernoulliRBMConfig } from './bernoulli-rbm.js';
 export { GaussianBernoulliRBM, HALF_LOG_2PI } from './gaussian-bernoulli-rbm.js';
 export type { GaussianBernoulliRBMConfig } from './gaussian-bernoulli-rbm.js';
+export { BernoulliGaussianRBM } from './bernoulli-gaussian-rbm.js';
+export type { BernoulliGaussianRBMConfig } from './bernoulli-gaussian-rbm.js';
 
 export {
   ContrastiveDivergence,

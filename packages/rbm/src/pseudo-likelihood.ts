@@ -32,8 +32,10 @@ export interface PseudoLikelihoodOptions {
 
 function checkBinary(rbm: RBM, where: string): void {
   if (!(rbm instanceof RBM)) throw new ValidationError(`${where}: expected rbm to be an RBM, got ${typeof rbm}`);
-  if (rbm.visibleType !== 'bernoulli') {
-    throw new ValidationError(`${where}: expected an RBM with binary visible units (a BernoulliRBM), got visible type "${rbm.visibleType}"`);
+  if (rbm.visibleType !== 'bernoulli' || rbm.hiddenType !== 'bernoulli') {
+    throw new ValidationError(
+      `${where}: expected an RBM with binary visible and hidden units (a BernoulliRBM), got visible type "${rbm.visibleType}" and hidden type "${rbm.hiddenType}"`,
+    );
   }
 }
 

@@ -22,6 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { FileFormatError, ValidationError, decodeSafetensors, encodeSafetensors, tf, writeFileAtomic } from '@gradlab/core';
 import type { SafetensorsArray } from '@gradlab/core';
 import { BernoulliRBM } from './bernoulli-rbm.js';
+import { BernoulliGaussianRBM } from './bernoulli-gaussian-rbm.js';
 import { GaussianBernoulliRBM } from './gaussian-bernoulli-rbm.js';
 import { RBM } from './rbm.js';
 
@@ -50,7 +51,7 @@ export function rbmToArrays(rbm: RBM): Record<string, SafetensorsArray> {
 export function rbmMetadata(rbm: RBM, extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...extra,
-    [RBM_MODEL_METADATA_KEY]: rbm.visibleType === 'gaussian' ? 'GaussianBernoulliRBM' : 'BernoulliRBM',
+    [RBM_MODEL_METADATA_KEY]: rbm.visibleType === 'gaussian' ? 'GaussianBernoulliRBM' : rbm.hiddenType === 'gaussian' ? 'BernoulliGaussianRBM' : 'BernoulliRBM',
     n_components: String(rbm.numHidden),
     n_features_in: String(rbm.numVisible),
   };
@@ -86,11 +87,12 @@ function floatArray(name: string, source: string, t: { dtype: string; data: Arra
  * An RBM from the bytes of a safetensors file with scikit-learn's names.
  * @param bytes the file's contents
  * @param source the file name, for messages
- * @returns a BernoulliRBM, or a GaussianBernoulliRBM when the metadata says so; the caller disposes it
+ * @returns a BernoulliRBM, or the class the metadata names (GaussianBernoulliRBM,
+ *   BernoulliGaussianRBM); the caller disposes it
  * @throws FileFormatError for a malformed file, a missing tensor, a non-float dtype or shapes
  *   that do not fit together (naming the tensor and both shapes)
  */
-export function decodeRBM(bytes: Uint8Array, source: string): BernoulliRBM | GaussianBernoulliRBM {
+export function decodeRBM(bytes: Uint8Array, source: string): RBM {
   const plain = Buffer.isBuffer(bytes) ? new Uint8Array(bytes) : bytes;
   const { tensors, metadata } = decodeSafetensors(plain, source);
   for (const name of Object.values(SKLEARN_RBM_NAMES)) {
@@ -112,8 +114,10 @@ export function decodeRBM(bytes: Uint8Array, source: string): BernoulliRBM | Gau
     throw new FileFormatError(`${source}: expected "intercept_visible_" of shape [${V}] (components_ is [${comp.shape}]), got [${iv.shape}]`);
   }
   const kind = metadata[RBM_MODEL_METADATA_KEY] ?? 'BernoulliRBM';
-  if (kind !== 'BernoulliRBM' && kind !== 'GaussianBernoulliRBM') {
-    throw new FileFormatError(`${source}: expected metadata ${RBM_MODEL_METADATA_KEY} to be "BernoulliRBM" or "GaussianBernoulliRBM", got ${JSON.stringify(kind)}`);
+  if (kind !== 'BernoulliRBM' && kind !== 'GaussianBernoulliRBM' && kind !== 'BernoulliGaussianRBM') {
+    throw new FileFormatError(
+      `${source}: expected metadata ${RBM_MODEL_METADATA_KEY} to be "BernoulliRBM", "GaussianBernoulliRBM" or "BernoulliGaussianRBM", got ${JSON.stringify(kind)}`,
+    );
   }
   const params = tf.tidy(() => ({
     weight: tf.transpose(tf.tensor2d(floatArray('components_', source, comp), [H, V])),
@@ -121,7 +125,9 @@ export function decodeRBM(bytes: Uint8Array, source: string): BernoulliRBM | Gau
     hiddenBias: tf.tensor1d(floatArray('intercept_hidden_', source, ih)),
   }));
   try {
-    return kind === 'GaussianBernoulliRBM' ? GaussianBernoulliRBM.fromParams(params) : BernoulliRBM.fromParams(params);
+    if (kind === 'GaussianBernoulliRBM') return GaussianBernoulliRBM.fromParams(params);
+    if (kind === 'BernoulliGaussianRBM') return BernoulliGaussianRBM.fromParams(params);
+    return BernoulliRBM.fromParams(params);
   } finally {
     tf.dispose(Object.values(params));
   }
@@ -134,7 +140,7 @@ export function decodeRBM(bytes: Uint8Array, source: string): BernoulliRBM | Gau
  * @throws FileFormatError as {@link decodeRBM}; the `fs` error when the file cannot be read
  * @example const rbm = await loadRBM('sklearn-rbm.safetensors'); rbm.meanHidden(x) // = sklearn's transform(x)
  */
-export async function loadRBM(path: string): Promise<BernoulliRBM | GaussianBernoulliRBM> {
+export async function loadRBM(path: string): Promise<RBM> {
   // A plain copy: a Node Buffer's slice() shares memory, which the decoder does not expect.
   const file = new Uint8Array(await readFile(path));
   return decodeRBM(file, path);

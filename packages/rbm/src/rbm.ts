@@ -29,6 +29,11 @@ export const VISIBLE_TYPES = ['bernoulli', 'gaussian'] as const;
 /** The type of the visible units: binary (`'bernoulli'`) or unit-variance Gaussian. */
 export type VisibleType = (typeof VISIBLE_TYPES)[number];
 
+/** Hidden unit types. */
+export const HIDDEN_TYPES = ['bernoulli', 'gaussian'] as const;
+/** The type of the hidden units: binary (`'bernoulli'`) or linear with unit-variance Gaussian noise. */
+export type HiddenType = (typeof HIDDEN_TYPES)[number];
+
 /** The three parameter tensors of an RBM, by name. */
 export interface RBMParams<T extends tf.Tensor = tf.Tensor> {
   /** W [visible, hidden]. */
@@ -58,7 +63,8 @@ export function ownVariable(t: tf.Tensor): tf.Variable {
 }
 
 /**
- * Base class of {@link BernoulliRBM} and {@link GaussianBernoulliRBM}: parameters, hidden
+ * Base class of {@link BernoulliRBM}, {@link GaussianBernoulliRBM} and
+ * {@link BernoulliGaussianRBM}: parameters, hidden
  * conditionals and Gibbs sampling. Subclasses supply the visible conditionals and energies.
  * Every method that returns tensors returns new ones (the caller disposes them) and leaves its
  * inputs untouched.
@@ -70,6 +76,8 @@ export abstract class RBM {
   readonly numHidden: number;
   /** Visible unit type. */
   abstract readonly visibleType: VisibleType;
+  /** Hidden unit type ('bernoulli' except in {@link BernoulliGaussianRBM}). */
+  readonly hiddenType: HiddenType = 'bernoulli';
   /** Name used in error messages. */
   protected abstract readonly where: string;
   /** W [visible, hidden]. */
@@ -121,23 +129,39 @@ export abstract class RBM {
   }
 
   /**
-   * P(h = 1 | v) = σ(v·W + c), sklearn's `_mean_hiddens`.
+   * E[h | v]: P(h = 1 | v) = σ(v·W + c) for binary hiddens (sklearn's `_mean_hiddens`), v·W + c
+   * for linear Gaussian ones.
    * @param v visible states [batch, visible]
-   * @returns probabilities [batch, hidden]
+   * @returns [batch, hidden]
    */
   meanHidden(v: tf.Tensor): tf.Tensor2D {
     this.checkVisible(v, 'meanHidden');
-    return tf.tidy(() => tf.sigmoid(tf.add(tf.matMul(v as tf.Tensor2D, this.weight as tf.Tensor2D), this.hiddenBias)) as tf.Tensor2D);
+    return tf.tidy(() => this.hiddenActivation(tf.add(tf.matMul(v as tf.Tensor2D, this.weight as tf.Tensor2D), this.hiddenBias)) as tf.Tensor2D);
+  }
+
+  /** E[h | v] from the total input x = v·W + c: σ(x) for binary hiddens. Called inside tidy. */
+  protected hiddenActivation(x: tf.Tensor): tf.Tensor {
+    return tf.sigmoid(x);
   }
 
   /**
-   * A sample h ~ P(h | v), one Bernoulli draw per unit from `rng`.
+   * A sample from P(h | v) given its mean E[h | v]: Bernoulli draws for binary hiddens, mean +
+   * N(0, 1) noise for linear Gaussian ones.
+   * @param mean [batch, hidden] (not disposed)
+   * @returns [batch, hidden]
+   */
+  sampleHiddenGivenMean(mean: tf.Tensor, rng: Rng): tf.Tensor2D {
+    return rng.bernoulliTensor(mean) as tf.Tensor2D;
+  }
+
+  /**
+   * A sample h ~ P(h | v) drawn with `rng` (0/1 for binary hiddens).
    * @param v visible states [batch, visible]
-   * @returns 0/1 float32 [batch, hidden]
+   * @returns [batch, hidden]
    */
   sampleHidden(v: tf.Tensor, rng: Rng): tf.Tensor2D {
     const p = this.meanHidden(v);
-    const h = rng.bernoulliTensor(p) as tf.Tensor2D;
+    const h = this.sampleHiddenGivenMean(p, rng);
     p.dispose();
     return h;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Rng, barsAndStripes, tf } from '@gradlab/core';
 import {
+  BernoulliGaussianRBM,
   BernoulliRBM,
   GaussianBernoulliRBM,
   aisSchedule,
@@ -84,6 +85,61 @@ describe('GaussianBernoulliRBM free energies and partition function', () => {
       expect(Math.abs(variance[i]! - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
     }
     tf.dispose([h, s, m]);
+    rbm.dispose();
+  });
+});
+
+describe('BernoulliGaussianRBM (linear Gaussian hidden units)', () => {
+  test('F(v), F_h(h) and log Z match numerical integration over h (V=3, H=2)', () => {
+    const p = randomParams(3, 2, 12, 0.7);
+    const rbm = BernoulliGaussianRBM.fromParams(p);
+    tf.dispose(Object.values(p));
+    const vs = states(3);
+    const step = 0.05;
+    const grid: number[][] = [];
+    for (let a = -10; a <= 10; a += step) for (let b = -10; b <= 10; b += step) grid.push([a, b]);
+    const gT = tf.tensor2d(grid);
+    const vT = tf.tensor2d(vs);
+    const F = rbm.freeEnergy(vT).arraySync();
+    const logs: number[] = [];
+    vs.forEach((v, i) => {
+      const e = tf.tidy(() => rbm.energy(tf.tile(tf.tensor2d([v]), [grid.length, 1]), gT).arraySync());
+      const logInt = logSumExp(e.map((x) => -x)) + 2 * Math.log(step);
+      logs.push(logInt);
+      expect(F[i]).toBeCloseTo(-logInt, 3);
+    });
+    expect(exactLogPartition(rbm)).toBeCloseTo(logSumExp(logs), 3);
+    // F_h(h) = −log Σ_v exp(−E(v, h)) at two points.
+    const hs = [
+      [0.3, -1],
+      [1.5, 0.2],
+    ];
+    const Fh = rbm.hiddenFreeEnergy(tf.tensor2d(hs)).arraySync();
+    hs.forEach((h, j) => {
+      const e = tf.tidy(() => rbm.energy(vT, tf.tile(tf.tensor2d([h]), [vs.length, 1])).arraySync());
+      expect(Fh[j]).toBeCloseTo(-logSumExp(e.map((x) => -x)), 4);
+    });
+    expect(() => exactLogPartition(rbm, { layer: 'hidden' })).toThrow(/expected layer "visible" for Gaussian hidden units/);
+    expect(() => annealedImportanceSampling(rbm, new Rng(0))).toThrow(/expected an RBM with binary hidden units, got hidden type "gaussian"/);
+    tf.dispose([gT, vT]);
+    rbm.dispose();
+  });
+
+  test('sampleHidden draws N(v·W + c, 1) (±5 standard errors)', () => {
+    const rbm = new BernoulliGaussianRBM({ numVisible: 3, numHidden: 2, weightStd: 1 }, new Rng(3));
+    const n = 20000;
+    const v = tf.tidy(() => tf.tile(tf.tensor2d([[1, 0, 1]]), [n, 1]));
+    const s = rbm.sampleHidden(v, new Rng(4));
+    const m = tf.tidy(() => (rbm.meanHidden(v).arraySync() as number[][])[0]!);
+    const [mean, variance] = tf.tidy(() => {
+      const mo = tf.moments(s, 0);
+      return [mo.mean.arraySync() as number[], mo.variance.arraySync() as number[]];
+    });
+    for (let j = 0; j < 2; j++) {
+      expect(Math.abs(mean[j]! - m[j]!)).toBeLessThan(5 / Math.sqrt(n));
+      expect(Math.abs(variance[j]! - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+    }
+    tf.dispose([v, s]);
     rbm.dispose();
   });
 });
@@ -198,7 +254,7 @@ describe('pseudoLikelihood', () => {
   test('rejects Gaussian visibles, with a clear message', () => {
     const rbm = randomGaussianRBM(3, 2, 1);
     const x = tf.zeros([1, 3]);
-    expect(() => pseudoLikelihood(rbm, x)).toThrow(/pseudoLikelihood: expected an RBM with binary visible units \(a BernoulliRBM\), got visible type "gaussian"/);
+    expect(() => pseudoLikelihood(rbm, x)).toThrow(/pseudoLikelihood: expected an RBM with binary visible and hidden units \(a BernoulliRBM\), got visible type "gaussian" and hidden type "bernoulli"/);
     x.dispose();
     rbm.dispose();
   });

@@ -78,7 +78,7 @@ describe('scikit-learn names in safetensors', () => {
     const badType = encodeSafetensors({ components_: { dtype: 'I32', shape: [1, 1], data: new Int32Array(1) }, intercept_hidden_: f32([1]), intercept_visible_: f32([1]) });
     expect(() => decodeRBM(badType, 'c.safetensors')).toThrow(/expected tensor "components_" to have dtype F32 or F64, got I32/);
     const badKind = encodeSafetensors({ components_: f32([1, 1]), intercept_hidden_: f32([1]), intercept_visible_: f32([1]) }, { gradlab_model: 'DBN' });
-    expect(() => decodeRBM(badKind, 'd.safetensors')).toThrow(/expected metadata gradlab_model to be "BernoulliRBM" or "GaussianBernoulliRBM", got "DBN"/);
+    expect(() => decodeRBM(badKind, 'd.safetensors')).toThrow(/expected metadata gradlab_model to be "BernoulliRBM", "GaussianBernoulliRBM" or "BernoulliGaussianRBM", got "DBN"/);
     expect(() => decodeRBM(new Uint8Array([1, 2, 3]), 'e.safetensors')).toThrow(FileFormatError);
   });
 
