@@ -92,6 +92,8 @@ Usage:
   gradlab list                      list the experiments and the question each answers
   gradlab run NAME|all [options]    run an experiment (or all), writing CSV, SVG plots, manifest.json
   gradlab merge DIR                 assemble the results of a sharded run in DIR
+  gradlab probe --arch A --weights W.safetensors --input X.safetensors --out DIR
+                                    gradient flow through time of a saved PyTorch-format RNN/LSTM/GRU
   gradlab help [COMMAND]            this text, or a command's options (also: COMMAND --help)
 
 Experiments: ${experiments.length === 0 ? '(none registered)' : experiments.join(', ')}

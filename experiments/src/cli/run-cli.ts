@@ -20,6 +20,7 @@ import { findExperiment, type ExperimentMap } from './experiment-map.js';
 import { parseCliArgs, type RunCommand } from './parse-args.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { writeResultsIndex, type IndexEntry } from './results-index.js';
+import { runProbeCommand } from '../probe-command.js';
 
 /** Exit code of a successful command. */
 export const EXIT_OK = 0;
@@ -116,6 +117,10 @@ export async function runCli(argv: readonly string[], experiments: ExperimentMap
   const full: Required<CliIo> = { env: process.env, cwd: process.cwd(), ...io };
   const verbose = argv.includes('--verbose');
   try {
+    if (argv[0] === 'probe') {
+      await runProbeCommand(argv.slice(1), full);
+      return EXIT_OK;
+    }
     const cmd = parseCliArgs(argv, { experiments: [...experiments.keys()], env: full.env });
     switch (cmd.command) {
       case 'help':

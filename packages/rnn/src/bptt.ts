@@ -30,7 +30,11 @@ export interface BPTTOptions extends SequenceLossConfig {
 export interface StepRecords {
   /** ‖∂L/∂h_t‖, Frobenius over batch × hidden, top layer. */
   gradH: Float64Array;
-  /** LSTM: ‖∂L/∂c_t‖ (the cell-state path), top layer; empty otherwise. */
+  /**
+   * LSTM: ‖∂L/∂c_t‖, the cell-state path: the gradient with respect to c_t as the state handed
+   * to step t+1 (what `c_t.retain_grad()` gives in a PyTorch step-by-step unroll; 0 at the last
+   * step, whose loss reads h_T only), top layer; empty otherwise.
+   */
   gradC: Float64Array;
   /** Mean activation of each gate per step (LSTM: i, f, g, o; GRU: r, z, n), top layer. */
   gateMeans: Record<string, Float64Array>;

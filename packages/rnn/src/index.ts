@@ -28,3 +28,7 @@ export { gradientAgreement } from './gradient-agreement.js';
 export type { GradientAgreement } from './gradient-agreement.js';
 export { jacobianNorms, SPECTRAL_SQUARINGS } from './jacobian-norms.js';
 export type { JacobianNorms } from './jacobian-norms.js';
+export { netFromStateDict, loadTorchWeights, saveTorchWeights, archOf, TORCH_ARCHS, RECURRENT_ARCHS } from './torch-weights.js';
+export type { RecurrentArch } from './torch-weights.js';
+export { probeGradientFlow, PROBE_LOSSES } from './gradient-flow-probe.js';
+export type { ProbeLoss, GradientFlowProbe, GradientFlowProbeOptions } from './gradient-flow-probe.js';

@@ -67,7 +67,7 @@ export interface BackpropResult {
   grads: Record<string, tf.Tensor>;
   /** Per step, sum of squares of ∂L/∂h_t of the top layer (scalar tensors), when measured. */
   hSquares: tf.Tensor[];
-  /** LSTM: per step, sum of squares of ∂L/∂c_t of the top layer, when measured. */
+  /** LSTM: per step, sum of squares of ∂L/∂c_t (c_t as a state passed to step t+1) of the top layer, when measured. */
   cSquares: tf.Tensor[];
 }
 
@@ -101,11 +101,12 @@ export function backprop(
       const ext = external[t];
       let dh = ext === undefined ? dhNext : dhNext === undefined ? ext : tf.add(ext, dhNext);
       if (dh === undefined) dh = tf.zerosLike(layer.states[t]!.h);
-      const g = kernel.backStep(dh, dcNext, layer.caches[t], w);
       if (top && measure) {
         hSquares[t] = tf.sum(tf.square(dh));
-        if (g.dcAt !== undefined) cSquares[t] = tf.sum(tf.square(g.dcAt));
+        // ∂L/∂c_t as a state variable: what flows back from step t+1 (0 at the last step).
+        if (kernel.hasCellState) cSquares[t] = dcNext === undefined ? tf.scalar(0) : tf.sum(tf.square(dcNext));
       }
+      const g = kernel.backStep(dh, dcNext, layer.caches[t], w);
       dZx[t] = g.dZx;
       dZh[t] = g.dZh;
       dhNext = g.dh;

@@ -44,8 +44,6 @@ export interface StepGradient {
   dh: tf.Tensor;
   /** LSTM: ∂L/∂c_{t−1} [B, H]. */
   dc?: tf.Tensor;
-  /** LSTM: ∂L/∂c_t [B, H], the total gradient reaching the cell state of this step. */
-  dcAt?: tf.Tensor;
 }
 
 /** The equations of one cell type. */

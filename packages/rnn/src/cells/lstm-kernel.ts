@@ -58,7 +58,7 @@ export function lstmKernel(): CellKernel<LSTMCache> {
       const dF = tf.mul(tf.mul(dc, k.cPrev), tf.mul(k.f, tf.sub(1, k.f)));
       const dG = tf.mul(tf.mul(dc, k.i), tf.sub(1, tf.square(k.g)));
       const dZ = tf.concat([dI, dF, dG, dO], -1);
-      return { dZx: dZ, dZh: dZ, dh: matMulRows(dZ, w.whh), dc: tf.mul(dc, k.f), dcAt: dc };
+      return { dZx: dZ, dZh: dZ, dh: matMulRows(dZ, w.whh), dc: tf.mul(dc, k.f) };
     },
     gates: (k: LSTMCache) => [k.i, k.f, k.g, k.o],
   };
