@@ -32,3 +32,8 @@ export { netFromStateDict, loadTorchWeights, saveTorchWeights, archOf, TORCH_ARC
 export type { RecurrentArch } from './torch-weights.js';
 export { probeGradientFlow, PROBE_LOSSES } from './gradient-flow-probe.js';
 export type { ProbeLoss, GradientFlowProbe, GradientFlowProbeOptions } from './gradient-flow-probe.js';
+export { addingProblem, ADDING_BASELINE_MSE, ADDING_BASELINE_ACCURACY, ADDING_TOLERANCE } from './tasks/adding-problem.js';
+export { copyMemory, copyMemoryBaseline, COPY_SYMBOLS, COPY_LENGTH } from './tasks/copy-memory.js';
+export { temporalOrder, TEMPORAL_ORDER_SYMBOLS } from './tasks/temporal-order.js';
+export { delayedEcho, DEFAULT_ECHO_SYMBOLS } from './tasks/delayed-echo.js';
+export type { SequenceTask, SequenceBatch, TaskScore } from './tasks/sequence-task.js';
