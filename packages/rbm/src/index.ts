@@ -41,3 +41,15 @@ export type { AISConfig, AISResult } from './annealed-importance-sampling.js';
 export { pseudoLikelihood, conditionalLogLikelihoods } from './pseudo-likelihood.js';
 export type { PseudoLikelihoodOptions } from './pseudo-likelihood.js';
 export { encodeRBM, decodeRBM, saveRBM, loadRBM, rbmToArrays, rbmMetadata, SKLEARN_RBM_NAMES, RBM_MODEL_METADATA_KEY } from './rbm-safetensors.js';
+
+export { DBN } from './deep-belief-net.js';
+export type { DBNConfig, DBNPretrainConfig, DBNPretrainResult, DBNLayerTrainConfig } from './deep-belief-net.js';
+export { DeepAutoencoder, fineTuneAutoencoder, AUTOENCODER_ACTIVATIONS, DEEP_AUTOENCODER_DEFAULTS } from './deep-autoencoder.js';
+export type { DeepAutoencoderConfig, AutoencoderActivation, AutoencoderGradients } from './deep-autoencoder.js';
+export { Autoencoder, trainAutoencoder } from './autoencoder.js';
+export type { AutoencoderConfig } from './autoencoder.js';
+export { StackedAutoencoder } from './stacked-autoencoder.js';
+export type { StackedAutoencoderConfig, StackedPretrainConfig } from './stacked-autoencoder.js';
+export { maskingNoise, BACKPROP_DEFAULTS, BACKPROP_OPTIMIZERS } from './backprop-training.js';
+export type { BackpropConfig, BackpropEpochStats, ReconstructionModel } from './backprop-training.js';
+export type { ToMLPOptions } from './unroll-mlp.js';

@@ -1,0 +1,160 @@
+/**
+ * Stacked (denoising) autoencoders (Bengio et al. 2007; Vincent et al. 2008, 2010): the greedy
+ * layer-wise pretraining of a DBN with autoencoders in place of RBMs. Autoencoder l is trained to
+ * reconstruct the clean codes of layer l − 1 from (optionally masked) copies; the stack of
+ * encoders is then unrolled into a logistic MLP with a new output layer (`toMLP`) and fine-tuned
+ * by backpropagation.
+ *
+ * Complexity: pretraining costs the sum of the layers' training; one up-pass O(n · Σ_l V_l·H_l).
+ *
+ * References: Y. Bengio, P. Lamblin, D. Popovici & H. Larochelle (2007), "Greedy layer-wise
+ * training of deep networks", NIPS; P. Vincent, H. Larochelle, I. Lajoie, Y. Bengio &
+ * P.-A. Manzagol (2010), "Stacked denoising autoencoders: learning useful representations in a
+ * deep network with a local denoising criterion", JMLR 11.
+ */
+import { ValidationError, INIT_NAMES, oneOf, parseOptions, positiveInt, tf, z } from '@gradlab/core';
+import type { InitName, MLP, Rng } from '@gradlab/core';
+import { Autoencoder, trainAutoencoder } from './autoencoder.js';
+import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
+import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';
+import type { AutoencoderActivation } from './deep-autoencoder.js';
+import { mapRows } from './row-chunks.js';
+import { unrollToMLP } from './unroll-mlp.js';
+import type { ToMLPOptions } from './unroll-mlp.js';
+
+/** Options of {@link StackedAutoencoder}. */
+export interface StackedAutoencoderConfig {
+  /** [visible, hidden_1, …, hidden_L]: at least 2 positive integers. */
+  layerSizes: number[];
+  /** Output activation of the first autoencoder: 'sigmoid' (default; data in [0, 1]) or 'linear' (real data). Upper layers reconstruct logistic codes with 'sigmoid'. */
+  outputActivation?: AutoencoderActivation;
+  /** Initialiser of every W (default 'glorot-uniform'). */
+  init?: InitName;
+}
+
+const schema = z.strictObject({
+  layerSizes: z.array(positiveInt(), { error: 'an array of at least 2 positive integers' }).min(2, { error: 'an array of at least 2 positive integers' }),
+  outputActivation: oneOf(AUTOENCODER_ACTIVATIONS).optional(),
+  init: oneOf(INIT_NAMES).optional(),
+});
+
+/** Options of {@link StackedAutoencoder.pretrain}: `trainAutoencoder`'s, shared by all layers, with per-layer overrides. */
+export interface StackedPretrainConfig extends Omit<BackpropConfig, 'onEpoch'> {
+  /** Per-layer overrides, e.g. `[{ noise: 0.1 }, { noise: 0.25 }]`. */
+  layers?: Partial<Omit<BackpropConfig, 'onEpoch'>>[];
+  /** Called after every epoch of every layer; return 'stop' to end that layer early. */
+  onEpoch?: (stats: BackpropEpochStats & { layer: number }) => void | 'stop';
+}
+
+/**
+ * A stack of tied-weight (denoising) autoencoders.
+ *
+ * Parameters: `layerSizes` [V, H_1, …, H_L], `outputActivation` ('sigmoid'), `init` ('glorot-uniform').
+ * Shapes: input [n, V], codes [n, H_L].
+ * @example
+ * const sae = new StackedAutoencoder({ layerSizes: [784, 500, 500] }, rng.fork('sae'));
+ * sae.pretrain(x, { epochs: 10, noise: 0.25, learningRate: 0.1 }, rng.fork('pretrain'));
+ * const mlp = sae.toMLP(10, rng.fork('head'));
+ */
+export class StackedAutoencoder {
+  /** [V, H_1, …, H_L]. */
+  readonly layerSizes: readonly number[];
+  /** The autoencoders, bottom first. */
+  readonly layers: readonly Autoencoder[];
+  private disposed = false;
+
+  /**
+   * @param config sizes, first-layer output activation, initialiser
+   * @param rng autoencoder l from `rng.fork('layer{l}')`
+   * @throws ValidationError naming a bad field
+   */
+  constructor(config: StackedAutoencoderConfig, rng: Rng) {
+    const c = parseOptions('StackedAutoencoder', schema, config);
+    this.layerSizes = Object.freeze([...c.layerSizes]);
+    const layers: Autoencoder[] = [];
+    for (let l = 0; l + 1 < c.layerSizes.length; l++) {
+      layers.push(
+        new Autoencoder(
+          { numVisible: c.layerSizes[l]!, numHidden: c.layerSizes[l + 1]!, outputActivation: l === 0 ? (c.outputActivation ?? 'sigmoid') : 'sigmoid', init: c.init ?? 'glorot-uniform' },
+          rng.fork(`layer${l}`),
+        ),
+      );
+    }
+    this.layers = Object.freeze(layers);
+  }
+
+  /** Number of autoencoders L. */
+  get depth(): number {
+    return this.layers.length;
+  }
+
+  /**
+   * Greedy layer-wise training: autoencoder l learns to reconstruct the clean codes of layer l − 1.
+   * @param x training data [n, V] (not changed)
+   * @param config `trainAutoencoder` options for every layer, `layers` overrides, `onEpoch`
+   * @param rng layer l trains with `rng.fork('layer{l}')`
+   * @returns each layer's epoch history
+   */
+  pretrain(x: tf.Tensor, config: StackedPretrainConfig, rng: Rng): { layer: number; history: BackpropEpochStats[] }[] {
+    this.checkLive();
+    const { layers: overrides = [], onEpoch, ...shared } = config;
+    if (!Array.isArray(overrides) || overrides.length > this.depth) {
+      throw new ValidationError(`StackedAutoencoder.pretrain: expected layers to be an array of at most ${this.depth} per-layer option objects, got ${Array.isArray(overrides) ? `${overrides.length} entries` : typeof overrides}`);
+    }
+    const out: { layer: number; history: BackpropEpochStats[] }[] = [];
+    let input: tf.Tensor = x;
+    try {
+      for (let l = 0; l < this.depth; l++) {
+        const ae = this.layers[l]!;
+        const layerConfig: BackpropConfig = { ...shared, ...(overrides[l] ?? {}) };
+        if (onEpoch !== undefined) layerConfig.onEpoch = (s) => onEpoch({ ...s, layer: l });
+        out.push({ layer: l, history: trainAutoencoder(ae, input, layerConfig, rng.fork(`layer${l}`)) });
+        if (l + 1 < this.depth) {
+          const next = mapRows(input, (rows) => ae.encode(rows));
+          if (input !== x) input.dispose();
+          input = next;
+        }
+      }
+    } finally {
+      if (input !== x) input.dispose();
+    }
+    return out;
+  }
+
+  /**
+   * The top codes of x (the encoders applied in turn, without noise).
+   * @param x [n, V]
+   * @returns [n, H_L]
+   */
+  encode(x: tf.Tensor): tf.Tensor2D {
+    this.checkLive();
+    let a: tf.Tensor = x;
+    for (const ae of this.layers) {
+      const next = mapRows(a, (rows) => ae.encode(rows));
+      if (a !== x) a.dispose();
+      a = next;
+    }
+    return a as tf.Tensor2D;
+  }
+
+  /**
+   * A logistic MLP [V, H_1, …, H_L, numOutputs] with the encoders' weights and a new output layer.
+   * @param numOutputs output width (e.g. 10 classes)
+   * @param rng the output layer's initialisation
+   */
+  toMLP(numOutputs: number, rng: Rng, options: ToMLPOptions = {}): MLP {
+    this.checkLive();
+    return unrollToMLP('StackedAutoencoder.toMLP', this.layers.map((ae) => ({ weight: ae.params.weight, bias: ae.params.hiddenBias })), numOutputs, rng, options);
+  }
+
+  /** Frees every autoencoder. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const l of this.layers) l.dispose();
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new ValidationError('StackedAutoencoder: this model was disposed');
+  }
+}
