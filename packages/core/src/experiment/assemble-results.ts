@@ -10,6 +10,7 @@ import { parseResultsCsv, toCsv } from '../io/csv.js';
 import { MANIFEST_FILE, writeManifest } from '../io/manifest.js';
 import { renderSvg } from '../plot/render-svg.js';
 import type { CellsStore } from './cells-store.js';
+import { collectCellArtifacts } from './cell-artifacts.js';
 import type { AnyExperimentDefinition, Row } from './define-experiment.js';
 import type { PlannedCell } from './plan-cells.js';
 import type { RunEventHandler } from './run-events.js';
@@ -91,6 +92,8 @@ export async function assembleResults(args: AssembleArgs): Promise<AssembledOutp
     plotFiles.push(file);
   }
 
+  const artifactFiles = collectCellArtifacts(store, plan.map((c) => c.id), def.name, [csvFile, ...plotFiles]);
+
   await writeManifest(outDir, {
     name: def.name,
     description: def.description,
@@ -102,7 +105,7 @@ export async function assembleResults(args: AssembleArgs): Promise<AssembledOutp
     started: args.started.toISOString(),
     finished: new Date().toISOString(),
     notices,
-    outputs: [csvFile, ...plotFiles],
+    outputs: [csvFile, ...plotFiles, ...artifactFiles],
   });
   const out: AssembledOutputs = {
     csv: join(outDir, csvFile),

@@ -41,6 +41,12 @@ export interface ExperimentContext {
   notice(message: string): void;
   /** Reports progress within the cell, a fraction in [0, 1]. */
   onProgress?: (fraction: number) => void;
+  /**
+   * Saves an extra output of the cell (weights, an image), copied into the results folder and
+   * listed in the manifest at assembly; `file` is a plain name distinct across cells (see
+   * `cell-artifacts.ts`). Optional so that contexts built by hand (tests) may leave it out.
+   */
+  artifact?: (file: string, data: Uint8Array | string) => void;
 }
 
 /** One plot an experiment draws from its rows. */

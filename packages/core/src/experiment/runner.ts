@@ -21,6 +21,7 @@ import { MANIFEST_FILE } from '../io/manifest.js';
 import { Rng } from '../random/rng.js';
 import { assembleResults, type AssembledOutputs } from './assemble-results.js';
 import { CELLS_DIR, CellsStore } from './cells-store.js';
+import { writeCellArtifact } from './cell-artifacts.js';
 import { configHash } from './cell-id.js';
 import { checkSeeds, type CellValue, type ExperimentContext, type ExperimentDefinition, type Row } from './define-experiment.js';
 import { planCells, type PlannedCell } from './plan-cells.js';
@@ -170,6 +171,9 @@ async function runCell<C extends object>(
     },
     onProgress(fraction: number) {
       base.onEvent?.({ type: 'cell-progress', name, cellId: planned.id, index, total, fraction });
+    },
+    artifact(file: string, data: Uint8Array | string) {
+      writeCellArtifact(store, planned.id, name, file, data);
     },
   };
   const t0 = performance.now();
