@@ -168,3 +168,5 @@ export { renderSvg } from './plot/render-svg.js';
 export type { VegaLiteSpec } from './plot/render-svg.js';
 export { lineChart, DEFAULT_CHART_WIDTH, DEFAULT_CHART_HEIGHT } from './plot/charts.js';
 export type { LineChartConfig } from './plot/charts.js';
+export { imageGridPng, encodeGrayscalePng, crc32 } from './plot/image-grid.js';
+export type { ImageGridOptions } from './plot/image-grid.js';
