@@ -4,8 +4,12 @@
  */
 import { experimentMap } from './cli/experiment-map.js';
 import { depthGradients } from './depth-gradients.js';
+import { longTermMemory } from './long-term-memory.js';
+import { rbmLikelihood } from './rbm-likelihood.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
   depthGradients,
+  longTermMemory,
+  rbmLikelihood,
 ]);

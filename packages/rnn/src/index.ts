@@ -37,3 +37,5 @@ export { copyMemory, copyMemoryBaseline, COPY_SYMBOLS, COPY_LENGTH } from './tas
 export { temporalOrder, TEMPORAL_ORDER_SYMBOLS } from './tasks/temporal-order.js';
 export { delayedEcho, DEFAULT_ECHO_SYMBOLS } from './tasks/delayed-echo.js';
 export type { SequenceTask, SequenceBatch, TaskScore } from './tasks/sequence-task.js';
+export { trainOnTask, paramsFinite } from './train-on-task.js';
+export type { TrainOnTaskOptions, TrainingRecord } from './train-on-task.js';

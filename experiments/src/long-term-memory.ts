@@ -1,0 +1,161 @@
+/**
+ * long-term-memory — up to which sequence length do a tanh RNN, an IRNN and an LSTM solve the
+ * adding problem?
+ *
+ * The adding problem (Hochreiter & Schmidhuber 1997, exp. 4; modern form of Le, Jaitly & Hinton
+ * 2015): two marked values in U(0, 1), one in each half of a length-T sequence; the target is
+ * their sum. Predicting 1 gives MSE 1/6 — the baseline; a sequence counts as solved when the
+ * absolute error is below 0.04. Models: a tanh RNN with PyTorch's initialisation; the IRNN
+ * (ReLU, W_hh = I, zero biases, input weights N(0, 0.01²): Le et al. 2015); an LSTM with forget
+ * bias 1 (Gers et al. 2000). Adam with global-norm clipping at 1; the learning rate is set per
+ * model (config `learningRates`: 1e-2 for the LSTM, 1e-3 for the tanh RNN and the IRNN).
+ *
+ * One row per (model, T, seed, evaluation step): training loss, test MSE on the seed's fixed
+ * test set, the 1/6 baseline, the fraction solved, and the largest pre-clip gradient norm.
+ */
+import { Adam, Rng, defineExperiment, lineChart, nonNegativeNumber, oneOf, positiveInt, positiveNumber, z } from '@gradlab/core';
+import type { Row } from '@gradlab/core';
+import { ADDING_BASELINE_MSE, LSTM, RNN, addingProblem, trainOnTask } from '@gradlab/rnn';
+import type { RecurrentNet } from '@gradlab/rnn';
+
+/** Models compared. */
+export const MEMORY_MODELS = ['rnn-tanh', 'irnn', 'lstm'] as const;
+/** A model name. */
+export type MemoryModel = (typeof MEMORY_MODELS)[number];
+
+const configSchema = z.strictObject({
+  /** Seeds: each has its own initialisation, minibatches and test set. */
+  seeds: z.array(z.number().int()).min(1),
+  /** Sequence lengths T. */
+  lengths: z.array(z.number().int().min(2, { error: 'an integer >= 2' })).min(1),
+  /** Models to train. */
+  models: z.array(oneOf(MEMORY_MODELS)).min(1),
+  /** Hidden units of every model. */
+  hidden: positiveInt(),
+  /** Sequences per minibatch. */
+  batchSize: positiveInt(),
+  /** Minibatches (= Adam steps) per run. */
+  iterations: positiveInt(),
+  /** Evaluate on the test set every this many iterations. */
+  evalEvery: positiveInt(),
+  /** Test sequences (fixed per seed and T). */
+  testSize: positiveInt(),
+  /** Adam learning rate per model. */
+  learningRates: z.strictObject({ 'rnn-tanh': positiveNumber(), irnn: positiveNumber(), lstm: positiveNumber() }),
+  /** Global-norm clipping threshold (0 = none). */
+  clip: nonNegativeNumber(),
+});
+
+/** Configuration of long-term-memory. */
+export type LongTermMemoryConfig = z.output<typeof configSchema>;
+
+/** Columns of long-term-memory.csv. */
+export const LONG_TERM_MEMORY_COLUMNS = [
+  'model',
+  'T',
+  'seed',
+  'step',
+  'train_loss',
+  'test_mse',
+  'baseline_mse',
+  'solved',
+  'grad_norm_preclip',
+] as const;
+
+type Cell = { model: MemoryModel; T: number };
+
+/** Builds one of the compared models. */
+export function memoryModel(model: MemoryModel, hidden: number, rng: Rng): RecurrentNet {
+  const base = { inputSize: 2, hiddenSize: hidden, outputSize: 1 };
+  switch (model) {
+    case 'rnn-tanh':
+      return new RNN({ ...base, nonlinearity: 'tanh' }, rng);
+    case 'irnn':
+      return new RNN({ ...base, nonlinearity: 'relu', recurrentInit: 'identity', biasInit: 'zeros', inputInit: 'normal-0.01' }, rng);
+    case 'lstm':
+      return new LSTM({ ...base, forgetBias: 1 }, rng);
+  }
+}
+
+function runCell(cell: Cell & { seed: number }, config: LongTermMemoryConfig, rng: Rng, onProgress?: (f: number) => void): Row[] {
+  const task = addingProblem(cell.T);
+  const net = memoryModel(cell.model, config.hidden, rng.fork('init'));
+  const optimizer = new Adam({
+    learningRate: config.learningRates[cell.model],
+    ...(config.clip > 0 ? { clip: { mode: 'global-norm' as const, max: config.clip } } : {}),
+  });
+  const test = task.testSet(config.testSize, cell.seed);
+  try {
+    const records = trainOnTask(
+      net,
+      task,
+      {
+        iterations: config.iterations,
+        batchSize: config.batchSize,
+        optimizer,
+        evalEvery: config.evalEvery,
+        testSet: test,
+        onEval: (r) => onProgress?.(r.iteration / config.iterations),
+      },
+      rng.fork('batches'),
+    );
+    return records.map((r) => ({
+      step: r.iteration,
+      train_loss: r.trainLoss,
+      test_mse: r.testLoss,
+      baseline_mse: ADDING_BASELINE_MSE,
+      solved: r.testAccuracy,
+      grad_norm_preclip: r.gradNormPreClip,
+    }));
+  } finally {
+    test.dispose();
+    optimizer.dispose();
+    net.dispose();
+  }
+}
+
+const LR = { 'rnn-tanh': 1e-3, irnn: 1e-3, lstm: 1e-2 };
+
+/** The long-term-memory experiment. */
+export const longTermMemory = defineExperiment<LongTermMemoryConfig, Cell>({
+  name: 'long-term-memory',
+  description: 'Up to which sequence length do a tanh RNN, an IRNN and an LSTM solve the adding problem (test MSE against the 1/6 baseline)?',
+  configSchema,
+  sizes: {
+    quick: { seeds: [1], lengths: [25], models: [...MEMORY_MODELS], hidden: 32, batchSize: 32, iterations: 600, evalEvery: 100, testSize: 200, learningRates: LR, clip: 1 },
+    full: { seeds: [1, 2], lengths: [25, 50, 100], models: [...MEMORY_MODELS], hidden: 64, batchSize: 32, iterations: 3000, evalEvery: 250, testSize: 500, learningRates: LR, clip: 1 },
+  },
+  grid: (c) => c.lengths.flatMap((T) => c.models.map((model) => ({ model, T }))),
+  columns: LONG_TERM_MEMORY_COLUMNS,
+  run: (cell, config, ctx) => runCell(cell, config, ctx.rng, ctx.onProgress),
+  plots: (rows) => [
+    {
+      file: 'test-mse-vs-step.svg',
+      spec: lineChart({
+        data: rows.map((r) => ({ step: r['step']!, test_mse: r['test_mse']!, model: r['model']!, T: `T = ${r['T']}` })),
+        x: 'step',
+        y: 'test_mse',
+        color: 'model',
+        facetColumn: 'T',
+        logY: true,
+        title: 'Adding problem: test MSE during training (mean over seeds)',
+        subtitle: 'baseline (predict 1): 1/6 ≈ 0.167; solved ≈ below 0.01',
+        xTitle: 'minibatches (Adam steps)',
+        yTitle: 'test MSE (log scale)',
+      }),
+    },
+    {
+      file: 'solved-vs-step.svg',
+      spec: lineChart({
+        data: rows.map((r) => ({ step: r['step']!, solved: r['solved']!, model: r['model']!, T: `T = ${r['T']}` })),
+        x: 'step',
+        y: 'solved',
+        color: 'model',
+        facetColumn: 'T',
+        title: 'Adding problem: fraction of test sequences with |error| < 0.04',
+        xTitle: 'minibatches (Adam steps)',
+        yTitle: 'fraction solved',
+      }),
+    },
+  ],
+});

@@ -1,0 +1,134 @@
+/**
+ * Training a recurrent network on a {@link SequenceTask}: fresh minibatches from an `Rng`, full
+ * BPTT or truncated BPTT(k1, k2) with an optimiser step per chunk (the optimiser carries the
+ * clipping), and a periodic evaluation on the task's fixed test set. Divergence is recorded, not
+ * thrown: a NaN loss or non-finite gradient shows up in the records (and training can stop early).
+ * Progress goes to a callback; nothing is printed.
+ */
+import { invalidArgument, tf } from '@gradlab/core';
+import type { Optimizer, Rng } from '@gradlab/core';
+import { bptt } from './bptt.js';
+import type { RecurrentNet } from './recurrent-net.js';
+import type { SequenceTask } from './tasks/sequence-task.js';
+import { truncatedBptt } from './truncated-bptt.js';
+
+/** Options of {@link trainOnTask}. */
+export interface TrainOnTaskOptions {
+  /** Minibatches to train on (a positive integer). */
+  iterations: number;
+  /** Sequences per minibatch (a positive integer). */
+  batchSize: number;
+  /** The optimiser (its `clip` setting clips every update). */
+  optimizer: Optimizer;
+  /** Truncated BPTT(k1, k2); default full BPTT (one update per minibatch). */
+  truncation?: { k1: number; k2: number };
+  /** Evaluate on the test set every this many iterations, and after the last (default 100). */
+  evalEvery?: number;
+  /** The test set (from `task.testSet(size, seed)`); evaluation is skipped when absent. */
+  testSet?: { x: tf.Tensor; y: tf.Tensor; dispose(): void };
+  /** Stop after the first evaluation point at which the parameters are non-finite (default true). */
+  stopOnNonFinite?: boolean;
+  /** Called at each evaluation point (iteration 0 is evaluated before any update). */
+  onEval?: (record: TrainingRecord) => void;
+}
+
+/** One evaluation point of a training run. */
+export interface TrainingRecord {
+  /** Minibatches processed so far. */
+  iteration: number;
+  /** Mean training loss over the minibatches since the previous record (NaN at iteration 0). */
+  trainLoss: number;
+  /** Largest pre-clip global gradient norm over the updates since the previous record (NaN at 0). */
+  gradNormPreClip: number;
+  /** Updates since the previous record whose gradient held a NaN or ±Infinity. */
+  nonFiniteUpdates: number;
+  /** Test loss (NaN without a test set). */
+  testLoss: number;
+  /** Test accuracy as the task defines it (NaN without a test set). */
+  testAccuracy: number;
+}
+
+/**
+ * Trains `net` on `task`; returns every evaluation record.
+ * @param rng minibatches are drawn from it
+ * @throws ValidationError for bad options
+ * @example
+ * const task = addingProblem(100);
+ * const records = trainOnTask(lstm, task, { iterations: 2000, batchSize: 32, optimizer: new Adam({ learningRate: 1e-2 }), testSet: task.testSet(1000, seed) }, rng);
+ */
+export function trainOnTask(net: RecurrentNet, task: SequenceTask, options: TrainOnTaskOptions, rng: Rng): TrainingRecord[] {
+  const where = 'trainOnTask';
+  const { iterations, batchSize, optimizer } = options;
+  if (!Number.isSafeInteger(iterations) || iterations < 1) throw invalidArgument(where, 'iterations', iterations, 'a positive integer');
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArgument(where, 'batchSize', batchSize, 'a positive integer');
+  const evalEvery = options.evalEvery ?? 100;
+  if (!Number.isSafeInteger(evalEvery) || evalEvery < 1) throw invalidArgument(where, 'evalEvery', evalEvery, 'a positive integer');
+  const stop = options.stopOnNonFinite ?? true;
+  const records: TrainingRecord[] = [];
+  let lossSum = 0;
+  let lossCount = 0;
+  let maxNorm = NaN;
+  let nonFinite = 0;
+  const evaluate = (iteration: number): boolean => {
+    const score = options.testSet ? task.evaluate(net, options.testSet) : { loss: NaN, accuracy: NaN };
+    const record: TrainingRecord = {
+      iteration,
+      trainLoss: lossCount === 0 ? NaN : lossSum / lossCount,
+      gradNormPreClip: maxNorm,
+      nonFiniteUpdates: nonFinite,
+      testLoss: score.loss,
+      testAccuracy: score.accuracy,
+    };
+    records.push(record);
+    options.onEval?.(record);
+    lossSum = 0;
+    lossCount = 0;
+    maxNorm = NaN;
+    nonFinite = 0;
+    return !(stop && iteration > 0 && !paramsFinite(net));
+  };
+  const noteStep = (report: { gradNormPreClip: number; nonFinite: boolean }) => {
+    maxNorm = Number.isNaN(maxNorm) ? report.gradNormPreClip : Math.max(maxNorm, report.gradNormPreClip);
+    if (Number.isNaN(report.gradNormPreClip)) maxNorm = NaN;
+    if (report.nonFinite) nonFinite++;
+  };
+  if (!evaluate(0)) return records;
+  for (let it = 1; it <= iterations; it++) {
+    const batch = task.sample(batchSize, rng);
+    try {
+      if (options.truncation === undefined) {
+        const g = bptt(net, batch.x, batch.y, { ...task.loss, measure: false });
+        try {
+          noteStep(optimizer.step(net.params, g.grads));
+          lossSum += g.loss;
+          lossCount++;
+        } finally {
+          g.dispose();
+        }
+      } else {
+        let chunkLoss = 0;
+        const r = truncatedBptt(net, batch.x, batch.y, { ...task.loss, ...options.truncation }, (u) => {
+          noteStep(optimizer.step(net.params, u.grads));
+          chunkLoss += u.weight * u.loss;
+        });
+        tf.dispose([r.state.h, ...(r.state.c ? [r.state.c] : [])]);
+        lossSum += chunkLoss;
+        lossCount++;
+      }
+    } finally {
+      batch.dispose();
+    }
+    if (it % evalEvery === 0 || it === iterations) {
+      if (!evaluate(it)) break;
+    }
+  }
+  return records;
+}
+
+/** Whether every parameter is finite (one readback). */
+export function paramsFinite(net: RecurrentNet): boolean {
+  const bad = tf.tidy(() => tf.addN(Object.values(net.params).map((p) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(p)), 'float32')))));
+  const n = bad.dataSync()[0]!;
+  bad.dispose();
+  return n === 0;
+}
