@@ -6,6 +6,7 @@
 export { tf } from './backend/tf.js';
 export { initBackend, backendInfo, BACKEND_NAMES } from './backend/backend.js';
 export type { BackendInfo, BackendName, BackendConfig } from './backend/backend.js';
+export { registerFastMatMulGradient } from './backend/matmul-gradient.js';
 
 export {
   GradlabError,

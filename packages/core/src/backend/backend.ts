@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { tf } from './tf.js';
 import { BackendError } from '../errors/gradlab-error.js';
+import { registerFastMatMulGradient } from './matmul-gradient.js';
 
 /** The backends gradlab knows, fastest first. */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -76,6 +77,7 @@ function parseName(value: string, source: string): BackendName {
  * @throws BackendError when a forced backend cannot load, or its name is unknown
  */
 export async function initBackend(config: BackendConfig = {}): Promise<BackendInfo> {
+  registerFastMatMulGradient();
   const env = process.env['GRADLAB_BACKEND'];
   const forced =
     config.backend !== undefined
