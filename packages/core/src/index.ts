@@ -92,6 +92,8 @@ export { parseIdx, readIdx, encodeIdx, writeIdx, MAX_IDX_DATA_BYTES } from './da
 export type { IdxArray, IdxDtype, IdxInput, IdxTypedArray, IdxWriteOptions } from './data/idx.js';
 export { loadMnistLike, findDataDir, DEFAULT_DATA_DIR, MNIST_FILES } from './data/mnist-like.js';
 export type { MnistLike, MnistLikeConfig } from './data/mnist-like.js';
+export { loadImageData } from './data/image-data.js';
+export type { ImageData, ImageDataConfig } from './data/image-data.js';
 export {
   barsAndStripes,
   sampleBarsAndStripes,
