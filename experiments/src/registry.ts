@@ -6,14 +6,10 @@ import { experimentMap } from './cli/experiment-map.js';
 import { depthGradients } from './depth-gradients.js';
 import { longTermMemory } from './long-term-memory.js';
 import { timeGradients } from './time-gradients.js';
-import { pretraining } from './pretraining.js';
-import { rbmLikelihood } from './rbm-likelihood.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
   depthGradients,
   timeGradients,
   longTermMemory,
-  rbmLikelihood,
-  pretraining,
 ]);
