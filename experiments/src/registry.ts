@@ -3,13 +3,19 @@
  * use. Adding an experiment is one import and one line in the list.
  */
 import { experimentMap } from './cli/experiment-map.js';
+import { deepAutoencoder } from './deep-autoencoder.js';
 import { depthGradients } from './depth-gradients.js';
 import { longTermMemory } from './long-term-memory.js';
 import { timeGradients } from './time-gradients.js';
+import { pretraining } from './pretraining.js';
+import { rbmLikelihood } from './rbm-likelihood.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
   depthGradients,
   timeGradients,
   longTermMemory,
+  rbmLikelihood,
+  pretraining,
+  deepAutoencoder,
 ]);

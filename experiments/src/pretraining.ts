@@ -1,0 +1,269 @@
+/**
+ * pretraining — does greedy layer-wise pretraining (a DBN of RBMs, or stacked denoising
+ * autoencoders) change the early-layer gradients and the test error of a deep sigmoid network?
+ *
+ * A logistic MLP 784-width×depth-10 is fine-tuned by SGD with momentum on Fashion-MNIST (or on
+ * synthetic 28×28 images, with a loud notice, when the data set is not installed) from three
+ * initialisations:
+ *
+ * - `random`: Glorot & Bengio's "standard" U[±1/√fan_in] (config `randomInit`), the baseline of
+ *   the pretraining era;
+ * - `dbn`: a deep belief net pretrained by CD-1, layer by layer, unrolled by `DBN.toMLP`
+ *   (Hinton, Osindero & Teh 2006; Hinton & Salakhutdinov 2006);
+ * - `sdae`: stacked denoising autoencoders with masking noise, unrolled by
+ *   `StackedAutoencoder.toMLP` (Vincent et al. 2008, 2010).
+ *
+ * Each run records, at the start of fine-tuning (epoch 0) and after every epoch, the L2 norm of
+ * ∂L/∂W_l for every layer on a fixed probe batch, the training loss (on a fixed subset) and the
+ * test error.
+ *
+ * One row per (init, depth, seed, epoch, layer l = 1 … depth + 1, the last being the output layer).
+ *
+ * References: G. E. Hinton, S. Osindero & Y.-W. Teh (2006), "A fast learning algorithm for deep
+ * belief nets"; Y. Bengio, P. Lamblin, D. Popovici & H. Larochelle (2007), "Greedy layer-wise
+ * training of deep networks"; D. Erhan, Y. Bengio, A. Courville, P.-A. Manzagol, P. Vincent &
+ * S. Bengio (2010), "Why does unsupervised pre-training help deep learning?", JMLR 11;
+ * X. Glorot & Y. Bengio (2010), "Understanding the difficulty of training deep feedforward
+ * neural networks"; H. Xiao, K. Rasul & R. Vollgraf (2017), Fashion-MNIST (benchmark: MLP
+ * 256-128-100, test accuracy 0.8833).
+ */
+import { MLP, Rng, SGD, defineExperiment, softmaxCrossEntropy, INIT_NAMES, lineChart, loadImageData, minibatches, nonNegativeNumber, oneOf, positiveInt, positiveNumber, tensorStatsMany, tf, z } from '@gradlab/core';
+import type { LabeledData, Row } from '@gradlab/core';
+import { DBN, StackedAutoencoder } from '@gradlab/rbm';
+
+/** Initialisations compared. */
+export const PRETRAINING_INITS = ['random', 'dbn', 'sdae'] as const;
+/** An initialisation. */
+export type PretrainingInit = (typeof PRETRAINING_INITS)[number];
+
+const configSchema = z.strictObject({
+  /** Seeds; each has its own initialisation, pretraining and minibatch order (the real-data subset is fixed). */
+  seeds: z.array(z.number().int()).min(1),
+  /** Initialisations to compare. */
+  inits: z.array(oneOf(PRETRAINING_INITS)).min(1),
+  /** Numbers of hidden layers. */
+  depths: z.array(positiveInt()).min(1),
+  /** Width of every hidden layer. */
+  width: positiveInt(),
+  /** Training examples (the first n of the training file). */
+  trainSize: positiveInt(),
+  /** Test examples (the first n of the test file). */
+  testSize: positiveInt(),
+  /** The `random` initialiser (Glorot & Bengio's "standard" U[±1/√n] by default). */
+  randomInit: oneOf(INIT_NAMES),
+  /** Pretraining epochs per layer (DBN and SDAE alike). */
+  pretrainEpochs: positiveInt(),
+  /** CD-1 learning rate of the RBMs (Hinton & Salakhutdinov: 0.1). */
+  rbmLearningRate: positiveNumber(),
+  /** SGD learning rate of the denoising autoencoders. */
+  daeLearningRate: positiveNumber(),
+  /** Masking noise of the denoising autoencoders (fraction of inputs zeroed). */
+  daeNoise: z.number().min(0).lt(1),
+  /** Fine-tuning epochs. */
+  epochs: positiveInt(),
+  /** Minibatch size of pretraining and fine-tuning. */
+  batchSize: positiveInt(),
+  /** Fine-tuning SGD learning rate. */
+  learningRate: positiveNumber(),
+  /** Fine-tuning momentum. */
+  momentum: z.number().min(0).lt(1),
+  /** Fine-tuning L2 weight decay. */
+  weightDecay: nonNegativeNumber(),
+  /** Examples in the fixed batch the gradient norms are measured on. */
+  probeSize: positiveInt(),
+  /** Examples of the fixed subset the training loss is measured on. */
+  lossSubset: positiveInt(),
+});
+
+/** Configuration of pretraining. */
+export type PretrainingConfig = z.output<typeof configSchema>;
+
+/** Columns of pretraining.csv. */
+export const PRETRAINING_COLUMNS = ['init', 'depth', 'seed', 'epoch', 'layer', 'grad_l2', 'train_loss', 'test_error'] as const;
+
+type Cell = { init: PretrainingInit; depth: number };
+
+/** The first n rows of a split as tensors. */
+function head(d: LabeledData, n: number): { x: tf.Tensor2D; y: tf.Tensor1D } {
+  const m = Math.min(n, d.shape[0]);
+  const f = d.shape[1];
+  return { x: tf.tensor2d(d.x.subarray(0, m * f), [m, f]), y: tf.tensor1d(d.y.subarray(0, m), 'int32') };
+}
+
+/** Mean loss and error rate of `net` on (x, y), in chunks of 2,000 rows. */
+function evaluate(net: MLP, x: tf.Tensor2D, y: tf.Tensor1D): { loss: number; error: number } {
+  const n = x.shape[0];
+  const chunk = 2000;
+  const xs = x.dataSync() as Float32Array;
+  const ys = y.dataSync() as Int32Array;
+  const f = x.shape[1];
+  let lossSum = 0;
+  let wrong = 0;
+  for (let s = 0; s < n; s += chunk) {
+    const m = Math.min(chunk, n - s);
+    const r = tf.tidy(() => {
+      const xb = tf.tensor2d(xs.subarray(s * f, (s + m) * f), [m, f]);
+      const yb = tf.tensor1d(ys.subarray(s, s + m), 'int32');
+      const logits = net.forward(xb);
+      const loss = tf.mul(softmaxCrossEntropy(logits, yb), m);
+      const miss = tf.sum(tf.cast(tf.notEqual(tf.argMax(logits, 1), yb), 'float32'));
+      return tf.stack([loss, miss]);
+    });
+    const v = r.dataSync();
+    r.dispose();
+    lossSum += v[0]!;
+    wrong += v[1]!;
+  }
+  return { loss: lossSum / n, error: wrong / n };
+}
+
+/** ‖∂L/∂W_l‖ for every weight layer, on the probe batch. */
+function layerGradNorms(net: MLP, x: tf.Tensor, y: tf.Tensor, layers: number): number[] {
+  const g = net.gradients(x, y, 'softmax-cross-entropy', { training: false });
+  const stats = tensorStatsMany(Array.from({ length: layers }, (_, l) => g.grads[`layer${l}.weight`]!));
+  g.dispose();
+  return stats.map((s) => s.l2);
+}
+
+async function runCell(cell: Cell & { seed: number }, config: PretrainingConfig, rng: Rng, dataDir: string | undefined, notice: (m: string) => void): Promise<Row[]> {
+  // Real data: the first n examples of each file. Synthetic data: drawn per seed, shared by the inits.
+  const data = await loadImageData({ dataDir, trainSize: config.trainSize, testSize: config.testSize }, new Rng(cell.seed).fork('pretraining/data'));
+  if (data.notice !== undefined) notice(data.notice);
+  const train = head(data.train, config.trainSize);
+  const test = head(data.test, config.testSize);
+  const probe = head(data.train, config.probeSize);
+  const lossSet = head(data.train, config.lossSubset);
+  const numClasses = data.train.numClasses;
+  const sizes = [train.x.shape[1], ...Array<number>(cell.depth).fill(config.width), numClasses];
+  const layers = cell.depth + 1;
+  const rows: Row[] = [];
+  let net: MLP | undefined;
+  const optimizer = new SGD({ learningRate: config.learningRate, momentum: config.momentum, weightDecay: config.weightDecay });
+  try {
+    if (cell.init === 'random') {
+      net = new MLP({ layerSizes: sizes, activation: 'sigmoid', init: config.randomInit }, rng.fork('init'));
+    } else if (cell.init === 'dbn') {
+      const dbn = new DBN({ layerSizes: sizes.slice(0, -1) }, rng.fork('dbn'));
+      dbn.pretrain(train.x, { epochs: config.pretrainEpochs, batchSize: config.batchSize, learningRate: config.rbmLearningRate }, rng.fork('pretrain'));
+      net = dbn.toMLP(numClasses, rng.fork('head'));
+      dbn.dispose();
+    } else {
+      const sae = new StackedAutoencoder({ layerSizes: sizes.slice(0, -1) }, rng.fork('sdae'));
+      sae.pretrain(
+        train.x,
+        { epochs: config.pretrainEpochs, batchSize: config.batchSize, learningRate: config.daeLearningRate, momentum: 0.9, noise: config.daeNoise },
+        rng.fork('pretrain'),
+      );
+      net = sae.toMLP(numClasses, rng.fork('head'));
+      sae.dispose();
+    }
+    const record = (epoch: number) => {
+      const norms = layerGradNorms(net!, probe.x, probe.y, layers);
+      const { loss } = evaluate(net!, lossSet.x, lossSet.y);
+      const { error } = evaluate(net!, test.x, test.y);
+      norms.forEach((g, l) => rows.push({ epoch, layer: l + 1, grad_l2: g, train_loss: loss, test_error: error }));
+    };
+    record(0);
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      const batches = minibatches(train.x, train.y, config.batchSize, rng.fork(`shuffle/${epoch}`));
+      try {
+        for (const b of batches) {
+          const g = net.gradients(b.x, b.y, 'softmax-cross-entropy');
+          optimizer.step(net.params, g.grads);
+          g.dispose();
+        }
+      } finally {
+        for (const b of batches) tf.dispose([b.x, b.y]);
+      }
+      record(epoch);
+    }
+  } finally {
+    optimizer.dispose();
+    net?.dispose();
+    tf.dispose([train.x, train.y, test.x, test.y, probe.x, probe.y, lossSet.x, lossSet.y]);
+  }
+  return rows;
+}
+
+/** The pretraining experiment. */
+export const pretraining = defineExperiment<PretrainingConfig, Cell>({
+  name: 'pretraining',
+  description:
+    'Does DBN or stacked-denoising-autoencoder pretraining change the early-layer gradients and the test error of a deep sigmoid network (Fashion-MNIST when installed, synthetic images otherwise)?',
+  configSchema,
+  sizes: {
+    quick: {
+      seeds: [1],
+      inits: [...PRETRAINING_INITS],
+      depths: [3],
+      width: 100,
+      trainSize: 2000,
+      testSize: 1000,
+      randomInit: 'standard',
+      pretrainEpochs: 3,
+      rbmLearningRate: 0.1,
+      daeLearningRate: 0.01,
+      daeNoise: 0.25,
+      epochs: 3,
+      batchSize: 100,
+      learningRate: 0.1,
+      momentum: 0.9,
+      weightDecay: 0,
+      probeSize: 500,
+      lossSubset: 1000,
+    },
+    full: {
+      seeds: [1],
+      inits: [...PRETRAINING_INITS],
+      depths: [3],
+      width: 500,
+      trainSize: 60_000,
+      testSize: 10_000,
+      randomInit: 'standard',
+      pretrainEpochs: 10,
+      rbmLearningRate: 0.1,
+      daeLearningRate: 0.01,
+      daeNoise: 0.25,
+      epochs: 30,
+      batchSize: 100,
+      learningRate: 0.1,
+      momentum: 0.9,
+      weightDecay: 0,
+      probeSize: 1000,
+      lossSubset: 10_000,
+    },
+  },
+  grid: (c) => c.depths.flatMap((depth) => c.inits.map((init) => ({ init, depth }))),
+  columns: PRETRAINING_COLUMNS,
+  run: (cell, config, ctx) => runCell(cell, config, ctx.rng, ctx.dataDir, (m) => ctx.notice(m)),
+  plots: (rows, config) => {
+    const depth = Math.max(...config.depths);
+    const atDepth = rows.filter((r) => r['depth'] === depth);
+    const curves = atDepth.filter((r) => r['layer'] === 1);
+    const start = atDepth.filter((r) => r['epoch'] === 0);
+    return [
+      {
+        file: 'pretraining-grad-vs-layer.svg',
+        spec: lineChart({
+          data: start,
+          x: 'layer',
+          y: 'grad_l2',
+          color: 'init',
+          logY: true,
+          title: `‖∂L/∂W_l‖ at the start of fine-tuning, depth ${depth}`,
+          subtitle: 'layer depth+1 is the new output layer; mean over seeds',
+          xTitle: 'layer l (1 = nearest the input)',
+          yTitle: '‖∂L/∂W_l‖ (log scale)',
+        }),
+      },
+      {
+        file: 'pretraining-test-error.svg',
+        spec: lineChart({ data: curves, x: 'epoch', y: 'test_error', color: 'init', title: `Test error during fine-tuning, depth ${depth}`, xTitle: 'epoch', yTitle: 'test error' }),
+      },
+      {
+        file: 'pretraining-train-loss.svg',
+        spec: lineChart({ data: curves, x: 'epoch', y: 'train_loss', color: 'init', logY: true, title: `Training loss during fine-tuning, depth ${depth}`, xTitle: 'epoch', yTitle: 'cross-entropy (log scale)' }),
+      },
+    ];
+  },
+});
