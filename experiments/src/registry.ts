@@ -9,6 +9,7 @@ import { longTermMemory } from './long-term-memory.js';
 import { timeGradients } from './time-gradients.js';
 import { pretraining } from './pretraining.js';
 import { rbmLikelihood } from './rbm-likelihood.js';
+import { tbpttWindow } from './tbptt-window.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
@@ -18,4 +19,5 @@ export const EXPERIMENTS = experimentMap([
   rbmLikelihood,
   pretraining,
   deepAutoencoder,
+  tbpttWindow,
 ]);
