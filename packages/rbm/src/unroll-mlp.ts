@@ -32,6 +32,7 @@ export function unrollToMLP(where: string, layers: { weight: tf.Tensor; bias: tf
     values[`layer${i}.weight`] = l.weight;
     values[`layer${i}.bias`] = l.bias;
   });
-  mlp.setParams(values);
+  // In a tidy: MLP.setParams leaves the float32 copies it assigns from undisposed.
+  tf.tidy(() => mlp.setParams(values));
   return mlp;
 }

@@ -212,6 +212,16 @@ describe('trainRBM on 4×4 bars-and-stripes', () => {
     x.dispose();
   });
 
+  test.each(['cd', 'pcd', 'fpcd'] as const)('trainRBM (%s) leaves no tensors behind', (method) => {
+    const x = tf.tensor2d(data.x, data.shape);
+    const n = tf.memory().numTensors;
+    const rbm = new BernoulliRBM({ numVisible: 16, numHidden: 6 }, new Rng(1));
+    trainRBM(rbm, x, { epochs: 3, batchSize: 7, method, k: 2, sparsityTarget: 0.1 }, new Rng(2));
+    rbm.dispose(); // the model owns W, b, c and the cached Wᵀ; everything else is freed by trainRBM
+    expect(tf.memory().numTensors).toBe(n);
+    x.dispose();
+  });
+
   test('a GaussianBernoulliRBM learns the mean of real-valued data', () => {
     const r = new Rng(4);
     const n = 400;

@@ -198,6 +198,24 @@ describe('DBN', () => {
     expect(() => dbn.sample(1, new Rng(1))).toThrow(/DBN: this model was disposed/);
   });
 
+  test('pretraining, toMLP and toAutoencoder leave no tensors behind', () => {
+    const x = tf.tensor2d(bas.x, bas.shape);
+    const n = tf.memory().numTensors;
+    const dbn = new DBN({ layerSizes: [16, 8, 4] }, new Rng(1));
+    dbn.pretrain(x, { epochs: 2, batchSize: 10 }, new Rng(2));
+    const sae = new StackedAutoencoder({ layerSizes: [16, 8, 4] }, new Rng(1));
+    sae.pretrain(x, { epochs: 2, batchSize: 10, noise: 0.1 }, new Rng(2));
+    const ae = dbn.toAutoencoder();
+    fineTuneAutoencoder(ae, x, { epochs: 2, batchSize: 10, learningRate: 0.01 }, new Rng(3));
+    const mlps = [dbn.toMLP(2, new Rng(4)), sae.toMLP(2, new Rng(4))];
+    for (const m of mlps) m.dispose();
+    ae.dispose();
+    sae.dispose();
+    dbn.dispose();
+    expect(tf.memory().numTensors).toBe(n);
+    x.dispose();
+  });
+
   test('errors name the field, the value and the expectation', () => {
     expect(() => new DBN({ layerSizes: [4] }, new Rng(1))).toThrow(/DBN: expected layerSizes to be an array of at least 2 positive integers/);
     expect(() => new DBN({ layerSizes: [4, 2], visibleType: 'gaussian', topHiddenType: 'gaussian' }, new Rng(1))).toThrow(/at most one Gaussian layer/);
