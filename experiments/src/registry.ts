@@ -10,6 +10,7 @@ import { timeGradients } from './time-gradients.js';
 import { pretraining } from './pretraining.js';
 import { rbmLikelihood } from './rbm-likelihood.js';
 import { tbpttWindow } from './tbptt-window.js';
+import { explodingClipping } from './exploding-clipping.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
@@ -20,4 +21,5 @@ export const EXPERIMENTS = experimentMap([
   pretraining,
   deepAutoencoder,
   tbpttWindow,
+  explodingClipping,
 ]);

@@ -1,0 +1,251 @@
+/**
+ * exploding-clipping — what does gradient-norm clipping do when gradients explode?
+ *
+ * Part 1, Pascanu, Mikolov & Bengio (2013), sect. 3.3 and fig. 6–7: the one-unit recurrent
+ * map x_t = w·σ(x_{t−1}) + b, x_0 = 0.5, 50 steps, loss (σ(x_50) − 0.7)². For w ≳ 4 the map is
+ * bistable and the loss surface has a cliff along the boundary between the two basins, where
+ * ∂L/∂(w, b) explodes in a narrow band. `surface` rows give the loss and ‖∇L‖ on a (w, b) grid;
+ * `trajectory` rows follow plain SGD from a random start just on the high side of the cliff,
+ * without clipping (a step that lands on the wall throws the parameters onto a plateau) and
+ * with norm clipping (the step is bounded and the descent continues). The scalar model is
+ * computed in float64, forward and backward written out.
+ *
+ * Part 2: `training` rows: a tanh or ReLU RNN whose recurrent matrix is W = ρ·Q (Q orthogonal,
+ * ρ > 1: exploding regime) trained by SGD on the adding problem, with and without global-norm
+ * clipping (Mikolov 2012; Pascanu et al. 2013, alg. 1): training loss, the pre-clip gradient
+ * norm and the number of updates with non-finite gradients; a run stops at the first
+ * evaluation where its parameters are non-finite.
+ */
+import { Rng, SGD, defineExperiment, lineChart, oneOf, positiveInt, positiveNumber, z } from '@gradlab/core';
+import type { Row } from '@gradlab/core';
+import { RNN, addingProblem, trainOnTask } from '@gradlab/rnn';
+
+/** The one-unit model's horizon and target (Pascanu et al. 2013, fig. 6). */
+export const CLIFF = Object.freeze({ steps: 50, x0: 0.5, target: 0.7 });
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** Loss and gradient of the one-unit model at (w, b), by BPTT in float64. */
+export function oneUnitCliff(w: number, b: number): { loss: number; dw: number; db: number } {
+  const xs = new Float64Array(CLIFF.steps + 1);
+  xs[0] = CLIFF.x0;
+  for (let t = 1; t <= CLIFF.steps; t++) xs[t] = w * sigmoid(xs[t - 1]!) + b;
+  const s = sigmoid(xs[CLIFF.steps]!);
+  const loss = (s - CLIFF.target) ** 2;
+  let delta = 2 * (s - CLIFF.target) * s * (1 - s); // ∂L/∂x_T
+  let dw = 0;
+  let db = 0;
+  for (let t = CLIFF.steps; t >= 1; t--) {
+    const prev = sigmoid(xs[t - 1]!);
+    dw += delta * prev;
+    db += delta;
+    delta *= w * prev * (1 - prev); // ∂x_t/∂x_{t−1} = w·σ'(x_{t−1})
+  }
+  return { loss, dw, db };
+}
+
+const range = () => z.tuple([z.number().finite(), z.number().finite()]);
+
+const configSchema = z.strictObject({
+  /** Seeds: trajectory start points, RNN weights, minibatches. */
+  seeds: z.array(z.number().int()).min(1),
+  /** Surface grid: w range and step. */
+  surfaceW: range(),
+  surfaceWStep: positiveNumber(),
+  /** Surface grid: b range and step. */
+  surfaceB: range(),
+  surfaceBStep: positiveNumber(),
+  /** Trajectories: start w ~ U(range), b = −w/2 − U(bOffset) (just on the high-loss side of the cliff). */
+  startW: range(),
+  startBOffset: range(),
+  /** SGD steps and learning rate of the trajectories. */
+  trajectorySteps: positiveInt(),
+  trajectoryLearningRate: positiveNumber(),
+  /** Norm threshold of the clipped trajectory. */
+  trajectoryClip: positiveNumber(),
+  /** RNN part: nonlinearities. */
+  models: z.array(oneOf(['rnn-tanh', 'rnn-relu'] as const)),
+  /** RNN part: recurrent scales ρ (W = ρ·Q). */
+  rhos: z.array(positiveNumber()),
+  /** RNN part: global-norm clipping thresholds ('none' = no clipping). */
+  clips: z.array(z.union([z.literal('none'), positiveNumber()])).min(1),
+  /** RNN part: adding-problem length, hidden units, batch, SGD steps, learning rate, record interval. */
+  addingSteps: positiveInt(),
+  hidden: positiveInt(),
+  batchSize: positiveInt(),
+  iterations: positiveInt(),
+  learningRate: positiveNumber(),
+  recordEvery: positiveInt(),
+});
+
+/** Configuration of exploding-clipping. */
+export type ExplodingClippingConfig = z.output<typeof configSchema>;
+
+/** Columns of exploding-clipping.csv ('' where a column does not apply to the part). */
+export const EXPLODING_CLIPPING_COLUMNS = ['part', 'model', 'rho', 'clip', 'seed', 'step', 'w', 'b', 'loss', 'grad_norm_preclip', 'nonfinite', 'test_mse'] as const;
+
+type Cell = { part: 'surface' | 'trajectory' | 'training'; model: string; rho: number | ''; clip: string };
+
+const EMPTY = { step: '', w: '', b: '', loss: '', grad_norm_preclip: '', nonfinite: '', test_mse: '' } as const;
+
+function grid(lo: number, hi: number, step: number): number[] {
+  const n = Math.floor((hi - lo) / step + 1e-9);
+  return Array.from({ length: n + 1 }, (_, i) => Number((lo + i * step).toFixed(10)));
+}
+
+function surfaceRows(config: ExplodingClippingConfig): Row[] {
+  const rows: Row[] = [];
+  for (const w of grid(config.surfaceW[0], config.surfaceW[1], config.surfaceWStep)) {
+    for (const b of grid(config.surfaceB[0], config.surfaceB[1], config.surfaceBStep)) {
+      const g = oneUnitCliff(w, b);
+      rows.push({ ...EMPTY, w, b, loss: g.loss, grad_norm_preclip: Math.hypot(g.dw, g.db), nonfinite: 0 });
+    }
+  }
+  return rows;
+}
+
+function trajectoryRows(clip: string, config: ExplodingClippingConfig, seed: number): Row[] {
+  // The start depends on the seed only, so the clipped and unclipped runs of a seed share it.
+  const r = new Rng(seed).fork('exploding-clipping/start');
+  let w = r.uniform(config.startW[0], config.startW[1]);
+  let b = -w / 2 - r.uniform(config.startBOffset[0], config.startBOffset[1]);
+  const max = clip === 'none' ? Infinity : Number(clip);
+  const rows: Row[] = [];
+  for (let step = 0; step <= config.trajectorySteps; step++) {
+    const g = oneUnitCliff(w, b);
+    const norm = Math.hypot(g.dw, g.db);
+    const bad = Number.isFinite(norm) ? 0 : 1;
+    rows.push({ ...EMPTY, step, w, b, loss: g.loss, grad_norm_preclip: norm, nonfinite: bad });
+    if (step === config.trajectorySteps) break;
+    // torch.nn.utils.clip_grad_norm_: scale by min(1, max / (‖g‖ + 1e-6)).
+    const scale = Math.min(1, max / (norm + 1e-6));
+    w -= config.trajectoryLearningRate * scale * g.dw;
+    b -= config.trajectoryLearningRate * scale * g.db;
+  }
+  return rows;
+}
+
+function trainingRows(cell: Cell & { seed: number }, config: ExplodingClippingConfig, rng: Rng): Row[] {
+  const task = addingProblem(config.addingSteps);
+  const net = new RNN(
+    {
+      inputSize: 2,
+      hiddenSize: config.hidden,
+      outputSize: 1,
+      nonlinearity: cell.model === 'rnn-relu' ? 'relu' : 'tanh',
+      recurrentInit: 'orthogonal',
+      recurrentGain: cell.rho as number,
+      biasInit: 'zeros',
+    },
+    rng.fork('init'),
+  );
+  const optimizer = new SGD({ learningRate: config.learningRate, ...(cell.clip === 'none' ? {} : { clip: { mode: 'global-norm' as const, max: Number(cell.clip) } }) });
+  const test = task.testSet(256, cell.seed);
+  let nonfinite = 0;
+  try {
+    const records = trainOnTask(
+      net,
+      task,
+      { iterations: config.iterations, batchSize: config.batchSize, optimizer, evalEvery: config.recordEvery, testSet: test },
+      rng.fork('batches'),
+    );
+    return records.map((r) => {
+      nonfinite += r.nonFiniteUpdates;
+      return { ...EMPTY, step: r.iteration, loss: r.trainLoss, grad_norm_preclip: r.gradNormPreClip, nonfinite, test_mse: r.testLoss };
+    });
+  } finally {
+    test.dispose();
+    optimizer.dispose();
+    net.dispose();
+  }
+}
+
+const SHARED = {
+  surfaceW: [3, 8] as [number, number],
+  surfaceB: [-6, -1] as [number, number],
+  startW: [4.5, 5.5] as [number, number],
+  startBOffset: [0.1, 0.6] as [number, number],
+  trajectoryLearningRate: 3,
+  trajectoryClip: 0.5,
+  models: ['rnn-tanh' as const, 'rnn-relu' as const],
+  clips: ['none' as const, 1],
+  learningRate: 0.05,
+};
+
+/** The exploding-clipping experiment. */
+export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>({
+  name: 'exploding-clipping',
+  description:
+    'What does gradient-norm clipping do when gradients explode: on Pascanu et al.’s one-unit cliff, and for an RNN with recurrent scale ρ > 1 trained by SGD?',
+  configSchema,
+  sizes: {
+    quick: { ...SHARED, seeds: [1, 2], surfaceWStep: 0.5, surfaceBStep: 0.05, trajectorySteps: 60, rhos: [1.5, 3], addingSteps: 20, hidden: 16, batchSize: 16, iterations: 100, recordEvery: 20 },
+    full: { ...SHARED, seeds: [1, 2, 3, 4, 5], surfaceWStep: 0.25, surfaceBStep: 0.01, trajectorySteps: 100, rhos: [1.5, 3], addingSteps: 50, hidden: 32, batchSize: 32, iterations: 500, recordEvery: 10 },
+  },
+  grid: (c) => [
+    { part: 'surface', model: 'one-unit', rho: '', clip: '' },
+    { part: 'trajectory', model: 'one-unit', rho: '', clip: 'none' },
+    { part: 'trajectory', model: 'one-unit', rho: '', clip: String(c.trajectoryClip) },
+    ...c.models.flatMap((model) => c.rhos.flatMap((rho) => c.clips.map((clip): Cell => ({ part: 'training', model, rho, clip: String(clip) })))),
+  ],
+  columns: EXPLODING_CLIPPING_COLUMNS,
+  run: (cell, config, ctx) => {
+    if (cell.part === 'surface') return cell.seed === config.seeds[0] ? surfaceRows(config) : [];
+    if (cell.part === 'trajectory') return trajectoryRows(cell.clip, config, cell.seed);
+    return trainingRows(cell, config, ctx.rng);
+  },
+  plots: (rows, config) => {
+    const pick = (part: string) => rows.filter((r) => r['part'] === part);
+    const slices = [4, 5, 6, 8].filter((w) => w >= config.surfaceW[0] && w <= config.surfaceW[1]);
+    const surface = pick('surface').filter((r) => slices.includes(r['w'] as number));
+    const training = pick('training').map((r) => ({
+      step: r['step']!,
+      loss: r['loss']!,
+      grad: r['grad_norm_preclip']!,
+      clip: `clip ${r['clip']}`,
+      run: `${r['model']}, ρ = ${r['rho']}`,
+    }));
+    const trajectory = pick('trajectory').map((r) => ({ step: r['step']!, loss: r['loss']!, seed: r['seed']!, clip: `clip ${r['clip']}` }));
+    return [
+      {
+        file: 'cliff-loss.svg',
+        spec: lineChart({
+          data: surface.map((r) => ({ b: r['b']!, loss: r['loss']!, w: `w = ${r['w']}` })),
+          x: 'b', y: 'loss', color: 'w', points: false,
+          title: 'One-unit RNN x_t = w·σ(x_{t−1}) + b: loss (σ(x_50) − 0.7)² along b', xTitle: 'b', yTitle: 'loss',
+        }),
+      },
+      {
+        file: 'cliff-gradient.svg',
+        spec: lineChart({
+          data: surface.map((r) => ({ b: r['b']!, grad: r['grad_norm_preclip']!, w: `w = ${r['w']}` })),
+          x: 'b', y: 'grad', color: 'w', logY: true, points: false,
+          title: 'One-unit RNN: ‖∂L/∂(w, b)‖ along b (the cliff)', xTitle: 'b', yTitle: '‖∇L‖ (log scale)',
+        }),
+      },
+      {
+        file: 'cliff-trajectories.svg',
+        spec: lineChart({
+          data: trajectory, x: 'step', y: 'loss', color: 'clip', aggregate: 'none', detail: 'seed', points: false,
+          title: `SGD on the cliff (lr ${config.trajectoryLearningRate}), one line per seed`, xTitle: 'SGD step', yTitle: 'loss',
+        }),
+      },
+      {
+        file: 'rnn-loss.svg',
+        spec: lineChart({
+          data: training, x: 'step', y: 'loss', color: 'clip', facetColumn: 'run', logY: true,
+          title: `RNN with W = ρ·Q on the adding problem (T = ${config.addingSteps}), SGD lr ${config.learningRate}`, xTitle: 'SGD step', yTitle: 'training loss (log scale)',
+        }),
+      },
+      {
+        file: 'rnn-grad-norm.svg',
+        spec: lineChart({
+          data: training,
+          x: 'step', y: 'grad', color: 'clip', facetColumn: 'run', logY: true,
+          title: 'Pre-clip global gradient norm', xTitle: 'SGD step', yTitle: '‖∇L‖ before clipping (log scale)',
+        }),
+      },
+    ];
+  },
+});
+
