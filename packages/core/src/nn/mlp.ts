@@ -277,7 +277,7 @@ export class MLP {
       if (target.shape.join(',') !== t.shape.join(',')) {
         throw new ShapeError(`MLP.setParams: expected "${name}" of shape [${target.shape}], got [${t.shape}]`);
       }
-      target.assign(t.asType('float32'));
+      tf.tidy(() => target.assign(t.dtype === 'float32' ? t : tf.cast(t, 'float32')));
     }
   }
 

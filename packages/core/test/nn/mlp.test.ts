@@ -108,6 +108,13 @@ describe('MLP', () => {
       net.gradients(x, y, 'softmax-cross-entropy').dispose();
       net.forward(x).dispose();
     }
+    const w = tf.zeros([8, 8]);
+    const wInt = tf.zeros([8, 8], 'int32');
+    const beforeSet = tf.memory().numTensors;
+    net.setParams({ 'layer1.weight': w });
+    net.setParams({ 'layer1.weight': wInt });
+    expect(tf.memory().numTensors).toBe(beforeSet);
+    tf.dispose([w, wInt]);
     expect(tf.memory().numTensors).toBe(before);
     expect(Array.from(x.dataSync())).toEqual(xBefore);
     tf.dispose([x, y]);
