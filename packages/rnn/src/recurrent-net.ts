@@ -139,12 +139,13 @@ export abstract class RecurrentNet {
       const bhh = this.params[`bias_hh_l${l}`]!;
       const whhT =
         G === 1 ? [tf.transpose(whh)] : Array.from({ length: G }, (_, g) => tf.transpose(tf.slice(whh, [g * H, 0], [H, H])));
+      const whhTAll = G === 1 ? whhT[0]! : tf.transpose(whh);
       if (cell === 'gru') {
         const bhhRZ = tf.slice(bhh, [0], [2 * H]);
         const projBias = tf.add(bih, tf.concat([bhhRZ, tf.zeros([H])]));
-        out.push({ wih, whh, wihT: tf.transpose(wih), whhT, projBias, bhn: tf.slice(bhh, [2 * H], [H]) });
+        out.push({ wih, whh, wihT: tf.transpose(wih), whhT, whhTAll, projBias, bhn: tf.slice(bhh, [2 * H], [H]) });
       } else {
-        out.push({ wih, whh, wihT: tf.transpose(wih), whhT, projBias: tf.add(bih, bhh) });
+        out.push({ wih, whh, wihT: tf.transpose(wih), whhT, whhTAll, projBias: tf.add(bih, bhh) });
       }
     }
     return out;

@@ -39,7 +39,7 @@ export interface Trace {
  */
 export function unroll(kernel: CellKernel, weights: readonly LayerWeights[], inputs: readonly tf.Tensor[], start: readonly CellState[]): Trace {
   const n = inputs.length;
-  const gates = kernel.gateNames.length;
+  const gates = kernel.splitGates ? kernel.gateNames.length : 1;
   const layers: LayerTrace[] = [];
   let below: tf.Tensor[] = [...inputs];
   weights.forEach((w, l) => {
@@ -97,6 +97,7 @@ export function backprop(
     const dZh: tf.Tensor[] = new Array<tf.Tensor>(n);
     let dhNext: tf.Tensor | undefined;
     let dcNext: tf.Tensor | undefined;
+    const prepared = kernel.prepareBackward && kernel.fastBackStep ? kernel.prepareBackward(layer.caches) : undefined;
     for (let t = n - 1; t >= 0; t--) {
       const ext = external[t];
       let dh = ext === undefined ? dhNext : dhNext === undefined ? ext : tf.add(ext, dhNext);
@@ -106,7 +107,7 @@ export function backprop(
         // ∂L/∂c_t as a state variable: what flows back from step t+1 (0 at the last step).
         if (kernel.hasCellState) cSquares[t] = dcNext === undefined ? tf.scalar(0) : tf.sum(tf.square(dcNext));
       }
-      const g = kernel.backStep(dh, dcNext, layer.caches[t], w);
+      const g = prepared ? kernel.fastBackStep!(dh, dcNext, prepared[t], w) : kernel.backStep(dh, dcNext, layer.caches[t], w);
       dZx[t] = g.dZx;
       dZh[t] = g.dZh;
       dhNext = g.dh;

@@ -28,6 +28,8 @@ export interface LayerWeights {
   wihT: tf.Tensor;
   /** Per gate, the transposed recurrent block [H, H]: the gate's recurrent term is h·whhT[g]. */
   whhT: tf.Tensor[];
+  /** weight_hhᵀ [H, G·H]: every gate's recurrent term in one matmul. */
+  whhTAll: tf.Tensor;
   /** Bias added to the input projection [G·H] (b_ih + b_hh, except GRU's b_hn). */
   projBias: tf.Tensor;
   /** GRU only: b_hn [H], which sits inside r ⊙ (W_hn h + b_hn). */
@@ -55,8 +57,14 @@ export interface CellKernel<C = unknown> {
   /** Whether the state carries a cell state c (LSTM). */
   readonly hasCellState: boolean;
   /**
+   * true: `step` receives the input projection per gate ([B, H] each); false: as one tensor
+   * [B, G·H] (a one-element array), for kernels that compute all gates with one matmul.
+   */
+  readonly splitGates: boolean;
+  /**
    * One forward step.
-   * @param xw per gate, the input projection of this step (bias included) [B, H]
+   * @param xw the input projection of this step (bias included): per gate [B, H], or one
+   *   [B, G·H] tensor when `splitGates` is false
    * @param prev the state after the previous step
    */
   step(xw: readonly tf.Tensor[], prev: CellState, w: LayerWeights): { state: CellState; cache: C };
@@ -68,6 +76,14 @@ export interface CellKernel<C = unknown> {
   backStep(dh: tf.Tensor, dc: tf.Tensor | undefined, cache: C, w: LayerWeights): StepGradient;
   /** The gate activations of a step, in {@link CellKernel.gateNames} order (for gate means). */
   gates(cache: C): tf.Tensor[];
+  /**
+   * Optional fast path for BPTT: turns a window's caches into per-step factors computed with a
+   * few ops over all steps at once, so that {@link CellKernel.fastBackStep} needs only a
+   * handful of ops per step. Used by `backprop`; the Jacobian measurement uses `backStep`.
+   */
+  prepareBackward?(caches: readonly C[]): unknown[];
+  /** The backward step on prepared factors (same contract as `backStep`, [B, H] gradients only). */
+  fastBackStep?(dh: tf.Tensor, dc: tf.Tensor | undefined, prepared: unknown, w: LayerWeights): StepGradient;
 }
 
 /** a·w for a [.., K] and w [K, N], flattening leading dimensions (tfjs matMul wants rank 2 here). */

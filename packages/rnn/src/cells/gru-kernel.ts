@@ -33,6 +33,7 @@ export function gruKernel(): CellKernel<GRUCache> {
     cell: 'gru',
     gateNames: ['r', 'z', 'n'],
     hasCellState: false,
+    splitGates: true,
     step(xw: readonly tf.Tensor[], prev: CellState, w: LayerWeights) {
       const h = prev.h as tf.Tensor2D;
       const r = tf.sigmoid(tf.add(xw[0]!, tf.matMul(h, w.whhT[0] as tf.Tensor2D)));

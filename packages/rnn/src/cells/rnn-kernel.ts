@@ -52,6 +52,7 @@ export function rnnKernel(f: RNNNonlinearity): CellKernel<RNNCache> {
     cell: 'rnn',
     gateNames: ['h'],
     hasCellState: false,
+    splitGates: true,
     step(xw: readonly tf.Tensor[], prev: CellState, w: LayerWeights) {
       const h = apply(f, tf.add(xw[0]!, tf.matMul(prev.h as tf.Tensor2D, w.whhT[0] as tf.Tensor2D)));
       return { state: { h }, cache: { h } };
