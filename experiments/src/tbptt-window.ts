@@ -17,7 +17,7 @@
  *
  * One row per (model, L, scheme, k, seed, evaluation).
  */
-import { Adam, Rng, defineExperiment, lineChart, nonNegativeNumber, oneOf, positiveInt, positiveNumber, tf, z } from '@gradlab/core';
+import { Adam, Rng, defineExperiment, invalidArgument, lineChart, nonNegativeNumber, oneOf, positiveInt, positiveNumber, tf, z } from '@gradlab/core';
 import type { Row } from '@gradlab/core';
 import { LSTM, RNN, bptt, delayedEcho, gradientAgreement, truncatedBptt, truncatedGradient } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
@@ -92,7 +92,7 @@ function build(model: Cell['model'], config: TbpttWindowConfig, rng: Rng): Recur
 export function tbpttWindowRows(cell: Cell & { seed: number }, config: TbpttWindowConfig, rng: Rng, onProgress?: (f: number) => void): Row[] {
   const T = config.steps;
   const L = cell.dep_len;
-  if (T <= L) throw new RangeError(`tbptt-window: steps ${T} must exceed the delay ${L}`);
+  if (T <= L) throw invalidArgument('tbptt-window', 'steps', T, `an integer > the delay ${L}`);
   const k2 = cell.k2;
   const k1 = cell.scheme === 'k1=1' ? 1 : k2;
   const task = delayedEcho(L, T, config.symbols);
