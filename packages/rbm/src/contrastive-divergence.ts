@@ -252,7 +252,7 @@ export class ContrastiveDivergence {
    *   `ContrastiveDivergence: expected k to be a positive integer, got 0`
    */
   constructor(rbm: RBM, config: ContrastiveDivergenceConfig = {}) {
-    if (!(rbm instanceof RBM)) throw new ValidationError(`ContrastiveDivergence: expected rbm to be a BernoulliRBM or GaussianBernoulliRBM, got ${typeof rbm}`);
+    if (!(rbm instanceof RBM)) throw new ValidationError(`ContrastiveDivergence: expected rbm to be an RBM (BernoulliRBM, GaussianBernoulliRBM or BernoulliGaussianRBM), got ${typeof rbm}`);
     const c = parseOptions('ContrastiveDivergence', cdSchema, config);
     this.rbm = rbm;
     this.method = c.method ?? CD_DEFAULTS.method;

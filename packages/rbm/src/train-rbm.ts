@@ -86,7 +86,7 @@ export interface TrainRBMResult {
  * const { history } = trainRBM(rbm, x, { epochs: 50, method: 'pcd', batchSize: 10, onEpoch: (s) => log(s.reconError) }, rng.fork('train'));
  */
 export function trainRBM(rbm: RBM, x: tf.Tensor, config: TrainRBMConfig, rng: Rng): TrainRBMResult {
-  if (!(rbm instanceof RBM)) throw new ValidationError(`trainRBM: expected rbm to be a BernoulliRBM or GaussianBernoulliRBM, got ${typeof rbm}`);
+  if (!(rbm instanceof RBM)) throw new ValidationError(`trainRBM: expected rbm to be an RBM (BernoulliRBM, GaussianBernoulliRBM or BernoulliGaussianRBM), got ${typeof rbm}`);
   const c = parseOptions('trainRBM', trainSchema, config);
   rbm.checkVisible(x, 'trainRBM');
   if (x.shape[0] === 0) throw new ShapeError('trainRBM: expected training data with at least one row, got 0 rows');
