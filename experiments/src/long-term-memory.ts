@@ -132,7 +132,7 @@ export const longTermMemory = defineExperiment<LongTermMemoryConfig, Cell>({
     {
       file: 'test-mse-vs-step.svg',
       spec: lineChart({
-        data: rows.map((r) => ({ step: r['step']!, test_mse: r['test_mse']!, model: r['model']!, T: `T = ${r['T']}` })),
+        data: rows.map((r) => ({ step: r['step']!, test_mse: r['test_mse']!, model: r['model']!, T: r['T']! })),
         x: 'step',
         y: 'test_mse',
         color: 'model',
@@ -147,7 +147,7 @@ export const longTermMemory = defineExperiment<LongTermMemoryConfig, Cell>({
     {
       file: 'solved-vs-step.svg',
       spec: lineChart({
-        data: rows.map((r) => ({ step: r['step']!, solved: r['solved']!, model: r['model']!, T: `T = ${r['T']}` })),
+        data: rows.map((r) => ({ step: r['step']!, solved: r['solved']!, model: r['model']!, T: r['T']! })),
         x: 'step',
         y: 'solved',
         color: 'model',

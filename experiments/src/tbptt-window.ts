@@ -192,7 +192,7 @@ export const tbpttWindow = defineExperiment<TbpttWindowConfig, Cell>({
     const last = config.updates;
     const final = rows.filter((r) => r['step'] === last);
     const data = (y: string) =>
-      final.map((r) => ({ k: r['k2']!, [y]: r[y]!, L: `L = ${r['dep_len']}`, scheme: String(r['scheme']), model: String(r['model']) }));
+      final.map((r) => ({ k: r['k2']!, [y]: r[y]!, L: r['dep_len']!, scheme: String(r['scheme']), model: String(r['model']) }));
     const chart = (y: string, title: string, yTitle: string, logY = false) =>
       lineChart({ data: data(y), x: 'k', y, color: 'scheme', facetColumn: 'L', facetRow: 'model', logX: true, logY, title, xTitle: 'truncation k (k2)', yTitle });
     return [
