@@ -65,6 +65,8 @@ const configSchema = z.strictObject({
   batchSize: positiveInt(),
   /** Fine-tuning SGD learning rate. */
   learningRate: positiveNumber(),
+  /** Factor the fine-tuning learning rate is multiplied by after every epoch (1 = constant). */
+  learningRateDecay: z.number().gt(0).max(1),
   /** Fine-tuning momentum. */
   momentum: z.number().min(0).lt(1),
   /** Fine-tuning L2 weight decay. */
@@ -174,6 +176,7 @@ async function runCell(cell: Cell & { seed: number }, config: PretrainingConfig,
     };
     record(0);
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      optimizer.learningRate = config.learningRate * config.learningRateDecay ** (epoch - 1);
       const batches = minibatches(train.x, train.y, config.batchSize, rng.fork(`shuffle/${epoch}`));
       try {
         for (const b of batches) {
@@ -216,6 +219,7 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
       epochs: 3,
       batchSize: 100,
       learningRate: 0.1,
+      learningRateDecay: 1,
       momentum: 0.9,
       weightDecay: 0,
       probeSize: 500,
@@ -229,13 +233,14 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
       trainSize: 60_000,
       testSize: 10_000,
       randomInit: 'standard',
-      pretrainEpochs: 10,
+      pretrainEpochs: 5,
       rbmLearningRate: 0.1,
       daeLearningRate: 0.01,
       daeNoise: 0.25,
-      epochs: 30,
+      epochs: 20,
       batchSize: 100,
       learningRate: 0.1,
+      learningRateDecay: 0.9,
       momentum: 0.9,
       weightDecay: 0,
       probeSize: 1000,
