@@ -32,7 +32,7 @@ export function unrollToMLP(where: string, layers: { weight: tf.Tensor; bias: tf
     values[`layer${i}.weight`] = l.weight;
     values[`layer${i}.bias`] = l.bias;
   });
-  // In a tidy: MLP.setParams leaves the float32 copies it assigns from undisposed.
+  // In a tidy, so that any intermediate copy made while assigning is freed.
   tf.tidy(() => mlp.setParams(values));
   return mlp;
 }
