@@ -370,7 +370,9 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
   }
   const tensors = Object.fromEntries(
     entries.map((e) => {
-      const copy = bytes.slice(bufferStart + e.begin, bufferStart + e.end);
+      // Uint8Array's slice always copies; a Node Buffer's `slice` is a view into shared (pooled)
+      // memory, whose `.buffer` would start at the wrong byte.
+      const copy = Uint8Array.prototype.slice.call(bytes, bufferStart + e.begin, bufferStart + e.end);
       toFromLittleEndian(copy, DTYPES[e.dtype].size);
       return [e.name, { dtype: e.dtype, shape: e.shape, data: new DTYPES[e.dtype].array(copy.buffer) }];
     }),

@@ -283,3 +283,15 @@ print(json.dumps({"expected": expected, "meta": meta["__metadata__"], "w": got.f
     expect((await readFile(tsPath)).length).toBeGreaterThan(0);
   });
 });
+
+describe('decodeSafetensors with a Node Buffer that starts inside a larger allocation', () => {
+  test('reads the right bytes (Buffer.slice is a view, not a copy)', () => {
+    const encoded = encodeSafetensors({ w: { dtype: 'F32', shape: [3], data: new Float32Array([1.5, -2, 3.25]) } });
+    // Place the file 13 bytes into a bigger buffer, as Node's pooled small-file reads do.
+    const pool = Buffer.alloc(encoded.length + 40, 0xab);
+    pool.set(encoded, 13);
+    const view = pool.subarray(13, 13 + encoded.length);
+    const decoded = decodeSafetensors(view, 'pooled.safetensors');
+    expect(Array.from(decoded.tensors['w']!.data as Float32Array)).toEqual([1.5, -2, 3.25]);
+  });
+});
