@@ -23,9 +23,10 @@
  * References: G. E. Hinton & R. R. Salakhutdinov (2006), "Reducing the dimensionality of data
  * with neural networks", Science 313(5786), 504–507, and its supporting online material.
  */
-import { Rng, ValidationError, defineExperiment, imageGridPng, INIT_NAMES, lineChart, loadImageData, oneOf, positiveInt, positiveNumber, tensorStatsMany, tf, z } from '@gradlab/core';
-import type { ImageData, LabeledData, Row } from '@gradlab/core';
+import { Rng, ValidationError, defineExperiment, imageGridPng, INIT_NAMES, lineChart, oneOf, positiveInt, positiveNumber, tensorStatsMany, tf, z } from '@gradlab/core';
+import type { LabeledData, Row } from '@gradlab/core';
 import { BACKPROP_OPTIMIZERS, DBN, DeepAutoencoder, fineTuneAutoencoder } from '@gradlab/rbm';
+import { cachedImageData } from './cached-image-data.js';
 
 /** Initialisations compared. */
 export const DEEP_AUTOENCODER_INITS = ['random', 'rbm'] as const;
@@ -72,15 +73,6 @@ const configSchema = z.strictObject({
 /** Configuration of deep-autoencoder. */
 export type DeepAutoencoderExperimentConfig = z.output<typeof configSchema>;
 
-/** The last data set loaded (the cells of a run share it; loading Fashion-MNIST takes seconds). */
-let dataCache: { key: string; data: Promise<ImageData> } | undefined;
-
-/** Real data: the first n examples of each file. Synthetic data: drawn per seed, shared by the inits. */
-function cachedImageData(dataDir: string | undefined, trainSize: number, testSize: number, seed: number): Promise<ImageData> {
-  const key = JSON.stringify([dataDir ?? null, trainSize, testSize, seed]);
-  if (dataCache?.key !== key) dataCache = { key, data: loadImageData({ dataDir, trainSize, testSize }, new Rng(seed).fork('deep-autoencoder/data')) };
-  return dataCache.data;
-}
 
 /** Columns of deep-autoencoder.csv. */
 export const DEEP_AUTOENCODER_COLUMNS = ['init', 'seed', 'epoch', 'split', 'recon_error', 'layer', 'grad_l2'] as const;
@@ -113,7 +105,7 @@ async function runCell(
   rng: Rng,
   ctx: { dataDir: string | undefined; notice(m: string): void; artifact?: ((file: string, data: Uint8Array) => void) | undefined },
 ): Promise<Row[]> {
-  const data = await cachedImageData(ctx.dataDir, config.trainSize, config.testSize, cell.seed);
+  const data = await cachedImageData('deep-autoencoder', ctx.dataDir, config.trainSize, config.testSize, cell.seed);
   if (data.notice !== undefined) ctx.notice(data.notice);
   const inputSize = data.train.shape[1];
   if (config.layerSizes[0] !== inputSize) throw new ValidationError(`deep-autoencoder: expected layerSizes[0] to be the image size ${inputSize}, got ${config.layerSizes[0]}`);

@@ -27,9 +27,10 @@
  * neural networks"; H. Xiao, K. Rasul & R. Vollgraf (2017), Fashion-MNIST (benchmark: MLP
  * 256-128-100, test accuracy 0.8833).
  */
-import { MLP, Rng, SGD, defineExperiment, softmaxCrossEntropy, INIT_NAMES, lineChart, loadImageData, minibatches, nonNegativeNumber, oneOf, positiveInt, positiveNumber, tensorStatsMany, tf, z } from '@gradlab/core';
-import type { ImageData, LabeledData, Row } from '@gradlab/core';
+import { MLP, Rng, SGD, defineExperiment, softmaxCrossEntropy, INIT_NAMES, lineChart, minibatches, nonNegativeNumber, oneOf, positiveInt, positiveNumber, tensorStatsMany, tf, z } from '@gradlab/core';
+import type { LabeledData, Row } from '@gradlab/core';
 import { DBN, StackedAutoencoder } from '@gradlab/rbm';
+import { cachedImageData } from './cached-image-data.js';
 
 /** Initialisations compared. */
 export const PRETRAINING_INITS = ['random', 'dbn', 'sdae'] as const;
@@ -80,15 +81,6 @@ const configSchema = z.strictObject({
 /** Configuration of pretraining. */
 export type PretrainingConfig = z.output<typeof configSchema>;
 
-/** The last data set loaded (the cells of a run share it; loading Fashion-MNIST takes seconds). */
-let dataCache: { key: string; data: Promise<ImageData> } | undefined;
-
-/** Real data: the first n examples of each file. Synthetic data: drawn per seed, shared by the inits. */
-function cachedImageData(dataDir: string | undefined, trainSize: number, testSize: number, seed: number): Promise<ImageData> {
-  const key = JSON.stringify([dataDir ?? null, trainSize, testSize, seed]);
-  if (dataCache?.key !== key) dataCache = { key, data: loadImageData({ dataDir, trainSize, testSize }, new Rng(seed).fork('pretraining/data')) };
-  return dataCache.data;
-}
 
 /** Columns of pretraining.csv. */
 export const PRETRAINING_COLUMNS = ['init', 'depth', 'seed', 'epoch', 'layer', 'grad_l2', 'train_loss', 'test_error'] as const;
@@ -138,7 +130,7 @@ function layerGradNorms(net: MLP, x: tf.Tensor, y: tf.Tensor, layers: number): n
 }
 
 async function runCell(cell: Cell & { seed: number }, config: PretrainingConfig, rng: Rng, dataDir: string | undefined, notice: (m: string) => void): Promise<Row[]> {
-  const data = await cachedImageData(dataDir, config.trainSize, config.testSize, cell.seed);
+  const data = await cachedImageData('pretraining', dataDir, config.trainSize, config.testSize, cell.seed);
   if (data.notice !== undefined) notice(data.notice);
   const train = head(data.train, config.trainSize);
   const test = head(data.test, config.testSize);

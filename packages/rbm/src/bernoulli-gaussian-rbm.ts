@@ -25,7 +25,7 @@ import type { Rng } from '@gradlab/core';
 import { HALF_LOG_2PI } from './gaussian-bernoulli-rbm.js';
 import { RBM } from './rbm.js';
 import type { RBMParams } from './rbm.js';
-import { checkParamShapes, copyParams, initialRBMParams, parseRBMConfig } from './rbm-init.js';
+import { rbmConstructorArgs } from './rbm-init.js';
 import type { RBMConfig } from './rbm-init.js';
 
 /** Options of {@link BernoulliGaussianRBM}; see {@link RBMConfig}. */
@@ -55,13 +55,7 @@ export class BernoulliGaussianRBM extends RBM {
   /** @internal used by {@link BernoulliGaussianRBM.fromParams} */
   constructor(config: { params: RBMParams });
   constructor(config: BernoulliGaussianRBMConfig | { params: RBMParams }, rng?: Rng) {
-    if ('params' in config) {
-      const [v, h] = checkParamShapes('BernoulliGaussianRBM.fromParams', config.params);
-      super(v, h, copyParams(config.params));
-      return;
-    }
-    const spec = parseRBMConfig('BernoulliGaussianRBM', config);
-    super(spec.numVisible, spec.numHidden, initialRBMParams('BernoulliGaussianRBM', spec, 'bernoulli', rng!));
+    super(...rbmConstructorArgs('BernoulliGaussianRBM', config, 'bernoulli', rng));
   }
 
   /** A model holding copies of the given parameters (W [V, H], b [V], c [H]; not disposed). */

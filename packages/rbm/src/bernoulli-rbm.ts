@@ -22,7 +22,7 @@ import { tf } from '@gradlab/core';
 import type { Rng } from '@gradlab/core';
 import { RBM } from './rbm.js';
 import type { RBMParams } from './rbm.js';
-import { checkParamShapes, copyParams, initialRBMParams, parseRBMConfig } from './rbm-init.js';
+import { rbmConstructorArgs } from './rbm-init.js';
 import type { RBMConfig } from './rbm-init.js';
 
 /** Options of {@link BernoulliRBM}; see {@link RBMConfig}. */
@@ -53,13 +53,7 @@ export class BernoulliRBM extends RBM {
   /** @internal used by {@link BernoulliRBM.fromParams} */
   constructor(config: { params: RBMParams });
   constructor(config: BernoulliRBMConfig | { params: RBMParams }, rng?: Rng) {
-    if ('params' in config) {
-      const [v, h] = checkParamShapes('BernoulliRBM.fromParams', config.params);
-      super(v, h, copyParams(config.params));
-      return;
-    }
-    const spec = parseRBMConfig('BernoulliRBM', config);
-    super(spec.numVisible, spec.numHidden, initialRBMParams('BernoulliRBM', spec, 'bernoulli', rng!));
+    super(...rbmConstructorArgs('BernoulliRBM', config, 'bernoulli', rng));
   }
 
   /**

@@ -23,7 +23,7 @@ import { tf } from '@gradlab/core';
 import type { Rng } from '@gradlab/core';
 import { RBM } from './rbm.js';
 import type { RBMParams } from './rbm.js';
-import { checkParamShapes, copyParams, initialRBMParams, parseRBMConfig } from './rbm-init.js';
+import { rbmConstructorArgs } from './rbm-init.js';
 import type { RBMConfig } from './rbm-init.js';
 
 /** ½·log 2π. */
@@ -56,13 +56,7 @@ export class GaussianBernoulliRBM extends RBM {
   /** @internal used by {@link GaussianBernoulliRBM.fromParams} */
   constructor(config: { params: RBMParams });
   constructor(config: GaussianBernoulliRBMConfig | { params: RBMParams }, rng?: Rng) {
-    if ('params' in config) {
-      const [v, h] = checkParamShapes('GaussianBernoulliRBM.fromParams', config.params);
-      super(v, h, copyParams(config.params));
-      return;
-    }
-    const spec = parseRBMConfig('GaussianBernoulliRBM', config);
-    super(spec.numVisible, spec.numHidden, initialRBMParams('GaussianBernoulliRBM', spec, 'gaussian', rng!));
+    super(...rbmConstructorArgs('GaussianBernoulliRBM', config, 'gaussian', rng));
   }
 
   /**

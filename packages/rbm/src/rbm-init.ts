@@ -5,7 +5,7 @@
  * the fraction of training vectors in which unit i is on (binary visibles), or to the data mean
  * (Gaussian visibles). Shared by both RBM types and by the deep models built from them.
  */
-import { ShapeError, finiteNumber, nonNegativeNumber, parseOptions, positiveInt, tf, z } from '@gradlab/core';
+import { ShapeError, ValidationError, finiteNumber, nonNegativeNumber, parseOptions, positiveInt, tf, z } from '@gradlab/core';
 import type { Rng } from '@gradlab/core';
 import type { RBMParams } from './rbm.js';
 
@@ -113,4 +113,25 @@ export function checkParamShapes(where: string, params: RBMParams): [number, num
 export function copyParams(params: RBMParams): RBMParams {
   const copy = (t: tf.Tensor) => tf.tidy(() => tf.cast(t, 'float32').clone());
   return { weight: copy(params.weight), visibleBias: copy(params.visibleBias), hiddenBias: copy(params.hiddenBias) };
+}
+
+/**
+ * The arguments of the base `RBM` constructor for either way a concrete RBM is built: from a
+ * config and an `Rng` (Hinton's initialisation), or from given parameters (copied; used by
+ * `fromParams`). `where` is the class name used in messages.
+ * @returns [numVisible, numHidden, params]
+ */
+export function rbmConstructorArgs(
+  where: string,
+  config: RBMConfig | { params: RBMParams },
+  visibleType: 'bernoulli' | 'gaussian',
+  rng: Rng | undefined,
+): [number, number, RBMParams] {
+  if ('params' in config) {
+    const [v, h] = checkParamShapes(`${where}.fromParams`, config.params);
+    return [v, h, copyParams(config.params)];
+  }
+  const spec = parseRBMConfig(where, config);
+  if (rng === undefined) throw new ValidationError(`${where}: expected an Rng as the second argument to draw the initial weights, got undefined`);
+  return [spec.numVisible, spec.numHidden, initialRBMParams(where, spec, visibleType, rng)];
 }
