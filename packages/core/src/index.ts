@@ -56,7 +56,7 @@ export { fans } from './init/fans.js';
 export { spectralRadius, scaleToSpectralRadius } from './init/spectral-radius.js';
 export { activation, ACTIVATION_NAMES, DEFAULT_LEAKY_RELU_SLOPE, DEFAULT_ELU_ALPHA } from './activations/activations.js';
 export type { Activation, ActivationName } from './activations/activations.js';
-export { dense, denseParams } from './nn/dense.js';
+export { dense } from './nn/dense.js';
 export { batchNormApply, batchMoments, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './nn/batch-norm.js';
 export { softmaxCrossEntropy, mse, bceWithLogits, binaryCrossEntropy, lossByName, LOSS_NAMES } from './nn/losses.js';
 export type { LossName } from './nn/losses.js';

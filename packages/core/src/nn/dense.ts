@@ -3,9 +3,6 @@
  * transpose in the forward pass; PyTorch's nn.Linear stores Wᵀ).
  */
 import { tf } from '../backend/tf.js';
-import type { Rng } from '../random/rng.js';
-import type { Initializer } from '../init/initializers.js';
-import { zeros } from '../init/initializers.js';
 import { ShapeError } from '../errors/gradlab-error.js';
 
 /** y = x·W + b. x [batch, in], W [in, out], b [out] → [batch, out]. */
@@ -17,15 +14,4 @@ export function dense(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Ten
     const y = tf.matMul(x as tf.Tensor2D, weight as tf.Tensor2D);
     return (bias === undefined ? y : tf.add(y, bias)) as tf.Tensor2D;
   });
-}
-
-/** Creates the weight [in, out] and bias [out] of a dense layer. */
-export function denseParams(
-  inSize: number,
-  outSize: number,
-  rng: Rng,
-  init: Initializer,
-  biasInit: Initializer = zeros(),
-): { weight: tf.Tensor; bias: tf.Tensor } {
-  return { weight: init([inSize, outSize], rng.fork('weight')), bias: biasInit([outSize], rng.fork('bias')) };
 }

@@ -18,6 +18,7 @@ import { initializer, INIT_NAMES } from '../init/initializers.js';
 import type { InitName } from '../init/initializers.js';
 import { oneOf, parseOptions, positiveInt } from '../errors/schema.js';
 import { ShapeError, invalidArgument } from '../errors/gradlab-error.js';
+import { dense } from './dense.js';
 import { batchMoments, batchNormApply, BATCH_NORM_MOMENTUM } from './batch-norm.js';
 import { lossByName, LOSS_NAMES } from './losses.js';
 import type { LossName } from './losses.js';
@@ -99,7 +100,7 @@ export function mlpForward(
   const moments: { mean: tf.Tensor; variance: tf.Tensor }[] = [];
   let a = x;
   for (let l = 0; l < depth; l++) {
-    let zl = tf.add(tf.matMul(a, p(params, `layer${l}.weight`)), p(params, `layer${l}.bias`));
+    let zl: tf.Tensor = dense(a, p(params, `layer${l}.weight`), p(params, `layer${l}.bias`));
     if (spec.norm === 'batch') {
       let stats: { mean: tf.Tensor; variance: tf.Tensor };
       if (options.training === true) {
@@ -117,7 +118,7 @@ export function mlpForward(
     post.push(al);
     a = al;
   }
-  const output = tf.add(tf.matMul(a, p(params, `layer${depth}.weight`)), p(params, `layer${depth}.bias`));
+  const output = dense(a, p(params, `layer${depth}.weight`), p(params, `layer${depth}.bias`));
   return { output, pre, post, moments };
 }
 

@@ -64,10 +64,8 @@ describe('MLP', () => {
   ];
 
   test.each(configs)('%s: ∂L/∂a_l from the zero probes equals the chain rule through the next layer', (_, config) => {
-    // For a plain net: ∂L/∂a_l = (∂L/∂z_{l+1}) W_{l+1}ᵀ and ∂L/∂W_{l+1} = a_lᵀ ∂L/∂z_{l+1}; we check
-    // the weaker, architecture-independent identity ∂L/∂b_{l+1} = Σ_batch ∂L/∂z_{l+1}, which with
-    // z = aW + b gives Σ_batch (∂L/∂a_l)·… — here simply that the last hidden layer's probe
-    // gradient equals (∂L/∂logits)·W_outᵀ, with ∂L/∂logits = softmax − onehot over batch.
+    // The last hidden activation feeds the output layer only, so ∂L/∂a_depth = (∂L/∂logits)·W_outᵀ,
+    // with ∂L/∂logits = (softmax − onehot)/batch for mean cross-entropy.
     const rng = new Rng(3);
     const net = new MLP(config, rng.fork('net'));
     const x = rng.fork('x').normalTensor([4, 6]);
