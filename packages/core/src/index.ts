@@ -162,7 +162,7 @@ export type { MergeOptions } from './experiment/merge.js';
 export type { AssembledOutputs } from './experiment/assemble-results.js';
 export { readCellsConfig, CELLS_DIR } from './experiment/cells-store.js';
 export { writeCellArtifact, collectCellArtifacts, cellArtifactsDir, ARTIFACT_FILE_PATTERN } from './experiment/cell-artifacts.js';
-export type { CellsConfig } from './experiment/cells-store.js';
+export type { CellsConfig, CellMeta, CellStatus, Divergence } from './experiment/cells-store.js';
 export { cellKey, cellId, canonicalJson, configHash, CONFIG_HASH_LENGTH } from './experiment/cell-id.js';
 export { parseShard, shardFromEnv, checkShard, formatShard, inShard } from './experiment/shard.js';
 export type { Shard } from './experiment/shard.js';

@@ -41,6 +41,30 @@ export interface CellMeta {
   ms: number;
   /** Number of rows. */
   rows: number;
+  /**
+   * `'diverged'` when a row of the cell holds NaN or ±Infinity (training blew up: data, not a
+   * crash). Absent in cells written before this field existed, which means `'ok'`.
+   */
+  status?: CellStatus | undefined;
+  /** Where a diverged cell first went non-finite. */
+  divergence?: Divergence | undefined;
+}
+
+/** Outcome of a cell. */
+export type CellStatus = 'ok' | 'diverged';
+
+/** Where a cell's rows first hold a non-finite number. */
+export interface Divergence {
+  /** 0-based index of the first row with a non-finite value, within the cell's rows. */
+  row: number;
+  /** The first non-finite column of that row. */
+  column: string;
+  /** That value, as the CSV writes it (`NaN`, `Infinity`, `-Infinity`). */
+  value: string;
+  /** The row's `step` (or `epoch`, `iteration`) when it has one. */
+  step: number | string | undefined;
+  /** The numeric values of the last row before it whose numbers were all finite (empty if none). */
+  lastFinite: Record<string, number>;
 }
 
 /** Paths of one config's cells folder. */
