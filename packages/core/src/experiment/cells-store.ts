@@ -42,7 +42,7 @@ export interface CellMeta {
   /** Number of rows. */
   rows: number;
   /**
-   * `'diverged'` when a row of the cell holds NaN or ±Infinity (training blew up: data, not a
+   * `'diverged'` when the cell reported that its training reached NaN or ±Infinity (data, not a
    * crash). Absent in cells written before this field existed, which means `'ok'`.
    */
   status?: CellStatus | undefined;
@@ -53,17 +53,13 @@ export interface CellMeta {
 /** Outcome of a cell. */
 export type CellStatus = 'ok' | 'diverged';
 
-/** Where a cell's rows first hold a non-finite number. */
+/** Where a cell's training first went non-finite (reported by the cell through `ctx.diverged`). */
 export interface Divergence {
-  /** 0-based index of the first row with a non-finite value, within the cell's rows. */
-  row: number;
-  /** The first non-finite column of that row. */
-  column: string;
-  /** That value, as the CSV writes it (`NaN`, `Infinity`, `-Infinity`). */
-  value: string;
-  /** The row's `step` (or `epoch`, `iteration`) when it has one. */
-  step: number | string | undefined;
-  /** The numeric values of the last row before it whose numbers were all finite (empty if none). */
+  /** Training step (or epoch, iteration: the cell's own unit) at which a non-finite value appeared. */
+  step: number;
+  /** What went non-finite, e.g. `loss = NaN` or `gradient norm = Infinity`. */
+  reason: string;
+  /** The last finite values the cell saw before it, by name (e.g. `{ loss: 0.31, grad_norm: 8.2e11 }`). */
   lastFinite: Record<string, number>;
 }
 
