@@ -18,6 +18,7 @@
 import type { z } from 'zod';
 import type { BackendInfo } from '../backend/backend.js';
 import type { Rng } from '../random/rng.js';
+import type { Divergence } from './cells-store.js';
 import { ValidationError, describeValue } from '../errors/gradlab-error.js';
 import { parseOptions } from '../errors/schema.js';
 
@@ -47,6 +48,14 @@ export interface ExperimentContext {
    * `cell-artifacts.ts`). Optional so that contexts built by hand (tests) may leave it out.
    */
   artifact?: (file: string, data: Uint8Array | string) => void;
+  /**
+   * Reports that the cell's training reached NaN or ±Infinity at `step`: the cell is recorded
+   * as `diverged` (in its metadata and the manifest) and its rows are kept, so a sweep goes on
+   * with the next cell. The cell should stop training and return the rows it has. With
+   * `failOnNonFinite` the runner throws a `NonFiniteError` from here instead (a hard stop).
+   * Optional so that contexts built by hand (tests) may leave it out.
+   */
+  diverged?: (divergence: Divergence) => void;
 }
 
 /** One plot an experiment draws from its rows. */
