@@ -15,6 +15,8 @@ export {
   FileFormatError,
   BackendError,
   ExperimentError,
+  NonFiniteError,
+  InterruptedError,
   invalidArgument,
   describeValue,
 } from './errors/gradlab-error.js';

@@ -11,7 +11,9 @@ export type GradlabErrorCode =
   | 'E_FILE_FORMAT'
   | 'E_BACKEND'
   | 'E_EXPERIMENT'
-  | 'E_IO';
+  | 'E_IO'
+  | 'E_NONFINITE'
+  | 'E_INTERRUPTED';
 
 /** Base class of every error gradlab throws on purpose. */
 export class GradlabError extends Error {
@@ -60,6 +62,20 @@ export class BackendError extends GradlabError {
 export class ExperimentError extends GradlabError {
   constructor(message: string, options?: { hint?: string; cause?: unknown }) {
     super('E_EXPERIMENT', message, options);
+  }
+}
+
+/** Training reached NaN or ±Infinity and the caller asked for a hard stop (`--fail-on-nonfinite`). */
+export class NonFiniteError extends GradlabError {
+  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+    super('E_NONFINITE', message, options);
+  }
+}
+
+/** A run was stopped by a signal (SIGINT, SIGTERM) or an abort; completed cells are kept. */
+export class InterruptedError extends GradlabError {
+  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+    super('E_INTERRUPTED', message, options);
   }
 }
 
