@@ -21,7 +21,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
 import { FileFormatError, ShapeError, ValidationError, invalidArgument } from '../errors/gradlab-error.js';
+import { oneOf, parseOptions } from '../errors/schema.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 
 /** The element types an IDX file can hold. */
@@ -39,6 +41,17 @@ export interface IdxArray {
   /** Row-major data, `product(shape)` elements: Uint8Array for uint8, Float32Array for float32, … */
   data: IdxTypedArray;
 }
+
+/** Options of {@link parseIdx} and {@link readIdx}. */
+export interface IdxReadOptions {
+  /**
+   * What to do with NaN or ±Infinity in a float32 / float64 file: 'reject' (default; the error
+   * names the element) or 'allow' (read them as they are).
+   */
+  nonFinite?: 'reject' | 'allow';
+}
+
+const readOptionsSchema = z.strictObject({ nonFinite: oneOf(['reject', 'allow'] as const).default('reject') });
 
 /** Largest data section accepted, in bytes (2 GiB); bigger headers are refused before allocation. */
 export const MAX_IDX_DATA_BYTES = 2 ** 31;
@@ -167,6 +180,29 @@ function readData(bytes: Uint8Array, header: IdxHeader): IdxTypedArray {
   }
 }
 
+/** Row-major flat index → `[i, j, …]` for a message. */
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    out[k] = flat % shape[k]!;
+    flat = Math.floor(flat / shape[k]!);
+  }
+  return out;
+}
+
+function checkFinite(data: IdxTypedArray, header: IdxHeader, source: string): void {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) return;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      fail(
+        source,
+        `element [${unravel(i, header.shape).join(', ')}] (flat index ${i}) is ${data[i]}; expected finite ${header.info.name} values ` +
+          `(pass { nonFinite: 'allow' } to read NaN and Infinity)`,
+      );
+    }
+  }
+}
+
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
@@ -221,33 +257,40 @@ function gunzipIdx(bytes: Uint8Array, source: string): Uint8Array {
  * Parses the bytes of an IDX file, gzipped (detected by the 1f 8b magic) or plain.
  * @param bytes the whole file
  * @param source the file name (or any label) used in error messages
+ * @param options `{ nonFinite = 'reject' }`: NaN / ±Infinity in a float file is an error
+ *   naming the element, or read as is with 'allow'
  * @returns `{ dtype, shape, data }`, `data` a typed array of the dtype with `product(shape)`
  *   elements in row-major order (e.g. shape `[60000, 28, 28]`, Uint8Array of 47,040,000)
  * @throws FileFormatError naming `source` and the problem: wrong magic, unknown dtype byte,
  *   truncated header, a size over {@link MAX_IDX_DATA_BYTES}, data shorter than the dims
- *   need (both byte counts given), trailing bytes, or a corrupt gzip stream
+ *   need (both byte counts given), trailing bytes, a corrupt gzip stream, or a non-finite
+ *   float (its index); ValidationError for bad options
  * @example
  * const { shape, data } = parseIdx(await readFile('train-labels-idx1-ubyte.gz'), 'train-labels')
  */
-export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
+export function parseIdx(bytes: Uint8Array, source: string, options: IdxReadOptions = {}): IdxArray {
   if (!(bytes instanceof Uint8Array)) throw invalidArgument('parseIdx', 'bytes', bytes, 'a Uint8Array');
+  const { nonFinite } = parseOptions('parseIdx', readOptionsSchema, options);
   const plain = isGzip(bytes) ? gunzipIdx(bytes, source) : bytes;
   const header = parseHeader(plain, source);
   checkDataLength(header, plain.length - header.headerBytes, source);
-  return { dtype: header.info.name, shape: header.shape, data: readData(plain, header) };
+  const data = readData(plain, header);
+  if (nonFinite === 'reject') checkFinite(data, header, source);
+  return { dtype: header.info.name, shape: header.shape, data };
 }
 
 /**
  * Reads an IDX file from disk, gzipped or plain (see {@link parseIdx}).
  * @param path file path, e.g. `'/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz'`
+ * @param options `{ nonFinite = 'reject' }` as for {@link parseIdx}
  * @returns `{ dtype, shape, data }`
  * @throws FileFormatError for a malformed file (the message starts with `path`); the `fs`
  *   error when the file cannot be read
  * @example const images = await readIdx('data/train-images-idx3-ubyte.gz') // shape [60000, 28, 28]
  */
-export async function readIdx(path: string): Promise<IdxArray> {
+export async function readIdx(path: string, options: IdxReadOptions = {}): Promise<IdxArray> {
   const bytes = await readFile(path);
-  return parseIdx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  return parseIdx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, options);
 }
 
 /** What {@link encodeIdx} and {@link writeIdx} accept: an {@link IdxArray}, or any array-like data. */
