@@ -21,6 +21,7 @@ import type { Rng } from '../random/rng.js';
 import type { Divergence } from './cells-store.js';
 import { ValidationError, describeValue } from '../errors/gradlab-error.js';
 import { parseOptions } from '../errors/schema.js';
+import { checkSummarySpec, type SummarySpec } from './seed-summary.js';
 
 /** A value in one CSV cell. */
 export type CellValue = string | number | boolean;
@@ -87,6 +88,13 @@ export interface ExperimentDefinition<C extends object, K extends Record<string,
   run(cell: K & { seed: number }, config: C, ctx: ExperimentContext): Promise<Row[]> | Row[];
   /** Charts drawn from all rows once every cell is done. */
   plots?(rows: Row[], config: C): PlotOutput[];
+  /**
+   * The seed-sweep summary: when a run has more than one seed, assembly also writes
+   * `<name>-summary.csv` with one row per group of the `by` columns, `n_seeds`, and the mean,
+   * sample std, min and max of each `values` column (see `seed-summary.ts`). Both lists name
+   * columns of `columns`, never `seed`. Default: no summary.
+   */
+  summary?: SummarySpec | undefined;
 }
 
 /** An experiment of any config and cell type (for registries). */
@@ -100,7 +108,8 @@ export const EXPERIMENT_NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
  * Validates an experiment declaration and returns it (frozen), typed. Both sizes are parsed
  * with the schema here, so a broken preset fails when the file is loaded, not after hours.
  * @throws ValidationError naming the field: a name that is not kebab-case, an empty
- *   description, missing or repeated columns, a size the schema rejects, a size without seeds
+ *   description, missing or repeated columns, a size the schema rejects, a size without seeds,
+ *   a `summary` naming unknown columns or `seed`
  */
 export function defineExperiment<C extends object, K extends Record<string, CellValue>>(
   def: ExperimentDefinition<C, K>,
@@ -132,6 +141,7 @@ export function defineExperiment<C extends object, K extends Record<string, Cell
     if (seen.has(c)) throw new ValidationError(`${at}: column ${JSON.stringify(c)} is listed twice in columns`);
     seen.add(c);
   }
+  const summary = def.summary === undefined ? undefined : checkSummarySpec(at, def.summary, def.columns);
   if (def.sizes === null || typeof def.sizes !== 'object') {
     throw new ValidationError(`${at}: expected sizes to be { quick, full }, got ${describeValue(def.sizes)}`);
   }
@@ -141,7 +151,12 @@ export function defineExperiment<C extends object, K extends Record<string, Cell
     checkSeeds(`${at}: sizes.${size}`, (parsed as { seeds?: unknown }).seeds);
     sizes[size] = parsed;
   }
-  return Object.freeze({ ...def, columns: Object.freeze([...def.columns]), sizes: Object.freeze(sizes) });
+  return Object.freeze({
+    ...def,
+    columns: Object.freeze([...def.columns]),
+    sizes: Object.freeze(sizes),
+    ...(summary !== undefined ? { summary: Object.freeze(summary) } : {}),
+  });
 }
 
 /**

@@ -30,6 +30,26 @@ export interface ManifestOutput {
   sha256: string;
 }
 
+/** How many cells a run had and how many of them diverged (went NaN / ±Infinity). */
+export interface ManifestCells {
+  /** Cells in the grid (cells × seeds). */
+  total: number;
+  /** Cells whose training reported a non-finite value. */
+  diverged: number;
+}
+
+/** One diverged cell, as listed in a manifest (its `Divergence`, with the cell id). */
+export interface ManifestDivergence {
+  /** The cell id (e.g. `model=rnn-tanh,rho=3,seed=2`). */
+  cell: string;
+  /** Training step (or epoch) at which a non-finite value appeared. */
+  step: number;
+  /** What went non-finite. */
+  reason: string;
+  /** The last finite values before it, by name. */
+  lastFinite: Record<string, number>;
+}
+
 /** The content of `manifest.json`. */
 export interface Manifest {
   /** Layout version (`MANIFEST_FORMAT_VERSION`). */
@@ -62,6 +82,10 @@ export interface Manifest {
   notices: string[];
   /** Every output file, in the order given. */
   outputs: ManifestOutput[];
+  /** Cells run and diverged; absent in manifests written before it existed. */
+  cells?: ManifestCells | undefined;
+  /** The diverged cells in grid order; absent when none diverged. */
+  diverged?: ManifestDivergence[] | undefined;
 }
 
 /** What `writeManifest` takes: a manifest whose outputs are paths still to be hashed. */
@@ -232,6 +256,8 @@ export async function writeManifest(dir: string, input: ManifestInput): Promise<
     finished: input.finished,
     notices: [...new Set(input.notices)],
     outputs,
+    ...(input.cells !== undefined ? { cells: { total: input.cells.total, diverged: input.cells.diverged } } : {}),
+    ...(input.diverged !== undefined && input.diverged.length > 0 ? { diverged: input.diverged.map((d) => ({ ...d })) } : {}),
   };
   await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
@@ -260,6 +286,19 @@ export async function readManifest(dir: string): Promise<Manifest> {
     throw new FileFormatError(
       `readManifest: expected outputs in ${JSON.stringify(path)} to be an array of { path, bytes, sha256 }, got ${describeValue(outputs)}`,
     );
+  }
+  const { cells, diverged } = parsed as { cells?: unknown; diverged?: unknown };
+  if (
+    cells !== undefined &&
+    (cells === null || typeof cells !== 'object' || !Number.isInteger((cells as ManifestCells).total) || !Number.isInteger((cells as ManifestCells).diverged))
+  ) {
+    throw new FileFormatError(`readManifest: expected cells in ${JSON.stringify(path)} to be { total, diverged } integers, got ${describeValue(cells)}`);
+  }
+  if (
+    diverged !== undefined &&
+    (!Array.isArray(diverged) || !diverged.every((d) => d !== null && typeof d === 'object' && typeof (d as ManifestDivergence).cell === 'string'))
+  ) {
+    throw new FileFormatError(`readManifest: expected diverged in ${JSON.stringify(path)} to be an array of { cell, step, reason, lastFinite }, got ${describeValue(diverged)}`);
   }
   return parsed as Manifest;
 }
