@@ -2,14 +2,19 @@
  * Numeric CSV reader for user data (RFC 4180 via csv-parse): one header row of column names,
  * then rows of numbers, all of the same length. Returns a row-major float32 matrix.
  *
- * Accepted cells: decimal numbers (`3`, `-0.25`, `1e-3`, `.5`), and `nan`, `inf`, `-inf`,
- * `infinity` in any case (as numpy's `savetxt` writes them); surrounding spaces are ignored.
+ * Accepted cells: decimal numbers (`3`, `-0.25`, `1e-3`, `.5`); surrounding spaces are ignored.
  * Everything else (empty cells, `0x10`, `1,5`, text) is an error naming the line and column.
- * Empty lines are skipped; a UTF-8 byte-order mark is ignored.
+ * Non-finite cells — `nan`, `inf`, `-inf`, `infinity` in any case (as numpy's `savetxt` writes
+ * them) and numbers too large for float32 such as `1e39` — are refused the same way by default:
+ * a data set with NaN in it is almost always a mistake upstream. `{ nonFinite: 'allow' }` reads
+ * them (the too-large ones as ±Infinity). Empty lines are skipped; a UTF-8 byte-order mark is
+ * ignored.
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
 import { FileFormatError, invalidArgument } from '../errors/gradlab-error.js';
+import { oneOf, parseOptions } from '../errors/schema.js';
 
 /** A numeric table read from CSV. */
 export interface CsvData {
@@ -25,7 +30,17 @@ export interface CsvData {
 export interface CsvDataOptions {
   /** Field delimiter, one character (default `,`). */
   delimiter?: string;
+  /**
+   * NaN / ±Infinity cells (and numbers that overflow float32): 'reject' (default; the error
+   * names the line and column) or 'allow'.
+   */
+  nonFinite?: 'reject' | 'allow';
 }
+
+const optionsSchema = z.strictObject({
+  delimiter: z.string({ error: 'a single character' }).length(1, { error: 'a single character' }).default(','),
+  nonFinite: oneOf(['reject', 'allow'] as const).default('reject'),
+});
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const SPECIAL: Record<string, number> = {
@@ -54,18 +69,17 @@ interface Parsed {
  * Parses numeric CSV text with a header row.
  * @param text the file's content
  * @param source the file name used in error messages
- * @param options `{ delimiter = ',' }`
+ * @param options `{ delimiter = ',', nonFinite = 'reject' }`
  * @returns `{ columns, data: [rows, columns] row-major, shape }`
  * @throws FileFormatError naming `source`, the line and the column: no header row, an empty or
  *   duplicated column name, a row with a different number of cells (both counts given), a
- *   non-numeric cell (quoted), or a CSV syntax error such as an unclosed quote
+ *   non-numeric cell (quoted), a non-finite cell (unless allowed), or a CSV syntax error such
+ *   as an unclosed quote; ValidationError for bad options or `text` not a string
  * @example parseCsvData('x,y\n1,2\n3,4\n', 'points.csv') // { columns: ['x', 'y'], shape: [2, 2], … }
  */
 export function parseCsvData(text: string, source: string, options: CsvDataOptions = {}): CsvData {
-  const delimiter = options.delimiter ?? ',';
-  if (typeof delimiter !== 'string' || delimiter.length !== 1) {
-    throw invalidArgument('parseCsvData', 'delimiter', delimiter, 'a single character');
-  }
+  const { delimiter, nonFinite } = parseOptions('parseCsvData', optionsSchema, options);
+  if (typeof text !== 'string') throw invalidArgument('parseCsvData', 'text', text, 'a string');
   let rows: Parsed[];
   try {
     rows = parse(text, { delimiter, info: true, relax_column_count: true, skip_empty_lines: true, bom: true, trim: true }) as unknown as Parsed[];
@@ -94,12 +108,16 @@ export function parseCsvData(text: string, source: string, options: CsvDataOptio
     }
     for (let j = 0; j < width; j++) {
       const v = parseCell(record[j]!);
-      if (v === undefined) {
+      const where = `${source}: line ${info.lines}, column ${j + 1} (${JSON.stringify(columns[j])})`;
+      if (v === undefined) throw new FileFormatError(`${where}: expected a number, got ${JSON.stringify(record[j])}`);
+      const f = Math.fround(v);
+      if (nonFinite === 'reject' && !Number.isFinite(f)) {
         throw new FileFormatError(
-          `${source}: line ${info.lines}, column ${j + 1} (${JSON.stringify(columns[j])}): expected a number, got ${JSON.stringify(record[j])}`,
+          `${where}: expected a finite number, got ${JSON.stringify(record[j])}` +
+            `${Number.isFinite(v) ? ' (too large for float32)' : ''}; pass { nonFinite: 'allow' } to read NaN and Infinity`,
         );
       }
-      data[i * width + j] = v;
+      data[i * width + j] = f;
     }
   }
   return { columns, data, shape: [n, width] };
@@ -108,7 +126,7 @@ export function parseCsvData(text: string, source: string, options: CsvDataOptio
 /**
  * Reads a numeric CSV file with a header row (see {@link parseCsvData}).
  * @param path the file (UTF-8)
- * @param options `{ delimiter = ',' }`
+ * @param options `{ delimiter = ',', nonFinite = 'reject' }`
  * @returns `{ columns, data: [rows, columns], shape }`
  * @throws FileFormatError for a malformed file (the message starts with `path`); the `fs`
  *   error when it cannot be read

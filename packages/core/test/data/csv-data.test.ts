@@ -13,10 +13,10 @@ describe('numeric CSV reader', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('reads a header and numeric rows (spaces, exponents, nan/inf, quotes, CRLF, BOM, blank lines)', async () => {
+  test('reads a header and numeric rows (spaces, exponents, nan/inf when allowed, quotes, CRLF, BOM, blank lines)', async () => {
     const path = join(dir, 'good.csv');
     await writeFile(path, '\uFEFFx, y ,"z"\r\n1, -2.5, 1e-3\r\n\r\n.5,+7,"3"\r\nnan,inf,-Infinity\r\n');
-    const { columns, data, shape } = await readCsvData(path);
+    const { columns, data, shape } = await readCsvData(path, { nonFinite: 'allow' });
     expect(columns).toEqual(['x', 'y', 'z']);
     expect(shape).toEqual([3, 3]);
     expect(Array.from(data)).toEqual([1, -2.5, Math.fround(1e-3), 0.5, 7, 3, NaN, Infinity, -Infinity]);
