@@ -36,6 +36,7 @@ function toyExperiment(opts: { failAt?: number; calls?: string[] } = {}) {
     },
     grid: (c) => c.depths.flatMap((depth) => [{ depth, act: 'tanh' }, { depth, act: 'relu' }]),
     columns: ['depth', 'act', 'seed', 'step', 'value', 'ok'],
+    summary: { by: ['depth', 'act', 'step'], values: ['value'] },
     run(cell, config, ctx) {
       n += 1;
       opts.calls?.push(`${cell.depth}/${cell.act}/${cell.seed}`);
@@ -74,7 +75,7 @@ describe('runExperiment', () => {
       '1,tanh,1,0', '1,tanh,1,1', '1,tanh,2,0', '1,tanh,2,1', '1,relu,1,0',
     ]);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    expect(manifest.outputs.map((o: { path: string }) => o.path)).toEqual(['toy-grid.csv', 'toy-grid-by-depth.svg']);
+    expect(manifest.outputs.map((o: { path: string }) => o.path)).toEqual(['toy-grid.csv', 'toy-grid-summary.csv', 'toy-grid-by-depth.svg']);
     expect(manifest.notices).toEqual(['synthetic data used']);
     expect(manifest.seeds).toEqual([1, 2]);
     expect(manifest.size).toBe('quick');
@@ -131,7 +132,7 @@ describe('runExperiment', () => {
     expect(existsSync(join(sharded, 'toy-grid.csv'))).toBe(false);
     const merged = await mergeExperiment(toyExperiment(), sharded);
     expect(merged.rows).toBe(24);
-    for (const f of ['toy-grid.csv', 'toy-grid-by-depth.svg']) {
+    for (const f of ['toy-grid.csv', 'toy-grid-summary.csv', 'toy-grid-by-depth.svg']) {
       expect(readFileSync(join(sharded, f))).toEqual(readFileSync(join(whole, f)));
     }
     expect(readCellsConfig(sharded).name).toBe('toy-grid');
