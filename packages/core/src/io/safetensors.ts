@@ -23,8 +23,10 @@
  * `safetensors/src/tensor.rs`).
  */
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { tf } from '../backend/tf.js';
 import { FileFormatError, ShapeError, ValidationError, describeValue, invalidArgument } from '../errors/gradlab-error.js';
+import { oneOf, parseOptions } from '../errors/schema.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** The safetensors element types gradlab reads (8-bit floats are recognised but refused). */
@@ -74,6 +76,19 @@ export interface LoadedSafetensors {
   /** The `__metadata__` map, `{}` when the file has none. */
   metadata: Record<string, string>;
 }
+
+/** Options of {@link decodeSafetensors} and {@link loadSafetensors}. */
+export interface SafetensorsReadOptions {
+  /**
+   * NaN or ±Infinity in a floating-point tensor: 'allow' (default: a file of gradients from a
+   * diverged run is a result, and reads back as written) or 'reject' (weight loaders: the error
+   * names the tensor and the index of the first non-finite value). With 'reject',
+   * {@link loadSafetensors} also refuses F64 values that overflow float32.
+   */
+  nonFinite?: 'allow' | 'reject';
+}
+
+const readOptionsSchema = z.strictObject({ nonFinite: oneOf(['allow', 'reject'] as const).default('allow') });
 
 /** Largest header accepted, in bytes (the reference's limit). */
 export const MAX_SAFETENSORS_HEADER_BYTES = 100_000_000;
@@ -250,6 +265,38 @@ function findDuplicateKey(text: string): { key: string; path: string[] } | undef
   return undefined;
 }
 
+/** Row-major flat index → `[i, j, …]`. */
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    out[k] = flat % shape[k]!;
+    flat = Math.floor(flat / shape[k]!);
+  }
+  return out;
+}
+
+/** Index of the first NaN / ±Infinity of a float tensor (F16 / BF16 as bit patterns), or -1. */
+function firstNonFinite(dtype: SafetensorsDtype, data: SafetensorsTypedArray): number {
+  const mask = dtype === 'F16' ? 0x7c00 : dtype === 'BF16' ? 0x7f80 : 0;
+  if (mask !== 0) {
+    const bits = data as Uint16Array;
+    for (let i = 0; i < bits.length; i++) if ((bits[i]! & mask) === mask) return i;
+    return -1;
+  }
+  if (dtype !== 'F32' && dtype !== 'F64') return -1;
+  const values = data as Float32Array | Float64Array;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
+}
+
+/** The problem part of the message for a refused non-finite value (the caller prefixes the file). */
+function nonFiniteProblem(name: string, shape: readonly number[], index: number, value: number, note = ''): string {
+  return (
+    `tensor ${JSON.stringify(name)} holds ${value} at index [${unravel(index, shape).join(', ')}] (flat index ${index})${note}; ` +
+    'expected finite values (a diverged checkpoint?)'
+  );
+}
+
 interface Entry {
   name: string;
   dtype: SafetensorsDtype;
@@ -270,11 +317,15 @@ const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isS
  *   length past the end of the file or over {@link MAX_SAFETENSORS_HEADER_BYTES}, header not
  *   UTF-8 / not JSON / not an object, duplicate keys, bad `__metadata__`, unknown or unsupported
  *   dtype, bad shape or data_offsets, shape × dtype size ≠ byte range, offsets out of bounds,
- *   overlapping or leaving a gap, trailing bytes after the last tensor
+ *   overlapping or leaving a gap, trailing bytes after the last tensor; with
+ *   `nonFinite: 'reject'`, a NaN or ±Infinity (naming the tensor and its index). ValidationError
+ *   for bad options.
+ * @param options `{ nonFinite = 'allow' }`
  * @example const { tensors } = decodeSafetensors(await readFile('w.safetensors'), 'w.safetensors')
  */
-export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {
+export function decodeSafetensors(bytes: Uint8Array, source: string, options: SafetensorsReadOptions = {}): DecodedSafetensors {
   if (!(bytes instanceof Uint8Array)) throw invalidArgument('decodeSafetensors', 'bytes', bytes, 'a Uint8Array');
+  const { nonFinite } = parseOptions('decodeSafetensors', readOptionsSchema, options);
   const fail: (problem: string) => never = (problem) => {
     throw new FileFormatError(`${source}: ${problem}`);
   };
@@ -338,10 +389,11 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
     }
     const [begin, end] = offsets as [number, number];
     if (end > bufferLength) fail(`${t}: data_offsets [${begin}, ${end}] run past the end of the ${bufferLength}-byte data buffer (out of bounds)`);
-    let elements = 1;
-    for (const d of shape as number[]) elements *= d;
-    const nbytes = elements * spec.size;
-    if (nbytes !== end - begin) {
+    // BigInt: a lying shape such as [1e6, 1e6, 1e6] must not round to a plausible byte count.
+    let elements = 1n;
+    for (const d of shape as number[]) elements *= BigInt(d);
+    const nbytes = elements * BigInt(spec.size);
+    if (nbytes !== BigInt(end - begin)) {
       fail(
         `${t}: shape [${(shape as number[]).join(', ')}] × ${dtype} (${spec.size} bytes) = ${nbytes} bytes, ` +
           `but data_offsets [${begin}, ${end}] span ${end - begin} bytes`,
@@ -374,7 +426,15 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
       // memory, whose `.buffer` would start at the wrong byte.
       const copy = Uint8Array.prototype.slice.call(bytes, bufferStart + e.begin, bufferStart + e.end);
       toFromLittleEndian(copy, DTYPES[e.dtype].size);
-      return [e.name, { dtype: e.dtype, shape: e.shape, data: new DTYPES[e.dtype].array(copy.buffer) }];
+      const data = new DTYPES[e.dtype].array(copy.buffer);
+      if (nonFinite === 'reject') {
+        const i = firstNonFinite(e.dtype, data);
+        if (i >= 0) {
+          const value = e.dtype === 'F16' ? halfToFloat((data as Uint16Array)[i]!) : e.dtype === 'BF16' ? bfloatToFloat((data as Uint16Array)[i]!) : Number(data[i]);
+          fail(nonFiniteProblem(e.name, e.shape, i, value));
+        }
+      }
+      return [e.name, { dtype: e.dtype, shape: e.shape, data }];
     }),
   );
   return { tensors, metadata };
@@ -390,6 +450,10 @@ function halfToFloat(h: number): number {
   if (exp === 0) return sign * frac * 2 ** -24;
   if (exp === 0x1f) return frac === 0 ? sign * Infinity : NaN;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function bfloatToFloat(h: number): number {
+  return new Float32Array(new Uint32Array([h << 16]).buffer)[0]!;
 }
 
 function toInt32(name: string, source: string, values: ArrayLike<number | bigint>, dtype: SafetensorsDtype): Int32Array {
@@ -433,15 +497,29 @@ function toTensor(name: string, source: string, a: SafetensorsArray & { data: Sa
  * int32; I64, U64, U32, I16, U16, I8 and U8 become int32 (64- and 32-bit unsigned values
  * must fit in int32); BOOL becomes bool.
  * @param path the file
+ * @param options `{ nonFinite = 'allow' }`: with 'reject', NaN / ±Infinity (and F64 values
+ *   beyond the float32 range) are an error naming the tensor and the index
  * @returns `{ tensors, metadata }`; the caller disposes the tensors
- * @throws FileFormatError for a malformed file (see {@link decodeSafetensors}) or an integer
- *   that does not fit in int32 (naming the tensor, value and index); the `fs` error when the
- *   file cannot be read
+ * @throws FileFormatError for a malformed file (see {@link decodeSafetensors}), an integer
+ *   that does not fit in int32 (naming the tensor, value and index) or a refused non-finite
+ *   value; the `fs` error when the file cannot be read
  * @example const { tensors } = await loadSafetensors('lstm.safetensors'); tensors['weight_ih_l0'].shape
  */
-export async function loadSafetensors(path: string): Promise<LoadedSafetensors> {
+export async function loadSafetensors(path: string, options: SafetensorsReadOptions = {}): Promise<LoadedSafetensors> {
+  const { nonFinite } = parseOptions('loadSafetensors', readOptionsSchema, options);
   const file = await readFile(path);
-  const decoded = decodeSafetensors(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), path);
+  const decoded = decodeSafetensors(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), path, { nonFinite });
+  if (nonFinite === 'reject') {
+    for (const [name, t] of Object.entries(decoded.tensors)) {
+      if (t.dtype !== 'F64') continue;
+      const values = t.data as Float64Array;
+      for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(Math.fround(values[i]!))) {
+          throw new FileFormatError(`${path}: ${nonFiniteProblem(name, t.shape, i, values[i]!, ', beyond the float32 range')}`);
+        }
+      }
+    }
+  }
   const names = Object.keys(decoded.tensors);
   const list = tf.tidy(() => names.map((name) => toTensor(name, path, decoded.tensors[name]!)));
   return { tensors: Object.fromEntries(names.map((name, i) => [name, list[i]!])), metadata: decoded.metadata };
