@@ -1,7 +1,8 @@
 /**
  * Vega-Lite spec builders for the charts gradlab draws: gradient norm against layer or against
  * lag on a log scale, learning curves. Each returns a plain spec (data inline) for `renderSvg`,
- * with a title, axis titles and a legend, averaged over seeds unless asked otherwise.
+ * with a title, axis titles and a legend, averaged over seeds unless asked otherwise, and
+ * optionally a shaded band (Vega-Lite `errorband`) showing the spread over the seeds.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { ValidationError, describeValue } from '../errors/gradlab-error.js';
@@ -10,6 +11,11 @@ import { ValidationError, describeValue } from '../errors/gradlab-error.js';
 export const DEFAULT_CHART_WIDTH = 240;
 /** Height of one panel in pixels. */
 export const DEFAULT_CHART_HEIGHT = 180;
+/** Opacity of the seed band. */
+export const BAND_OPACITY = 0.2;
+
+/** The spread drawn around the seed mean: ± one sample std, the min–max range, or none. */
+export type LineBand = 'stdev' | 'minmax' | 'none';
 
 /** Options of `lineChart`. */
 export interface LineChartConfig {
@@ -37,6 +43,13 @@ export interface LineChartConfig {
    * (default), their `median`, or `none` to draw one line per `detail` value.
    */
   aggregate?: 'mean' | 'median' | 'none' | undefined;
+  /**
+   * A shaded band around each line showing the spread of the rows it averages (e.g. seeds):
+   * `stdev` = mean ± sample standard deviation, `minmax` = from the smallest to the largest,
+   * `none` (default). Needs `aggregate` `mean` or `median`. On a log y axis the lower edge of
+   * a `stdev` band is clamped to the smallest value (mean − std can be ≤ 0); prefer `minmax`.
+   */
+  band?: LineBand | undefined;
   /** With `aggregate: 'none'`: field drawing separate lines of the same colour (e.g. `seed`). */
   detail?: string | undefined;
   /** Draw a point at each datum as well as the line. Default true. */
@@ -102,6 +115,14 @@ export function lineChart(config: LineChartConfig): TopLevelSpec {
     throw new ValidationError(`lineChart: expected aggregate to be one of "mean", "median", "none", got ${describeValue(aggregate)}`);
   }
 
+  const band = config.band ?? 'none';
+  if (!['stdev', 'minmax', 'none'].includes(band)) {
+    throw new ValidationError(`lineChart: expected band to be one of "stdev", "minmax", "none", got ${describeValue(band)}`);
+  }
+  if (band !== 'none' && aggregate === 'none') {
+    throw new ValidationError(`lineChart: band "${band}" needs aggregate "mean" or "median" (a band spans the rows a line averages), got aggregate "none"`);
+  }
+
   const filters: string[] = [];
   const finitePositive = (f: string) => `isFinite(${datumRef(f)}) && ${datumRef(f)} > 0`;
   if (config.logY === true) filters.push(finitePositive(config.y));
@@ -128,22 +149,22 @@ export function lineChart(config: LineChartConfig): TopLevelSpec {
     encoding['color'] = { field: config.color, type: 'nominal', title: config.colorTitle ?? config.color };
   }
   if (aggregate === 'none' && config.detail !== undefined) encoding['detail'] = { field: config.detail, type: 'nominal' };
+  const facet: Record<string, unknown> = {};
   if (config.facetColumn !== undefined) {
-    encoding['column'] = { field: config.facetColumn, type: 'nominal', title: config.facetColumn, header: { labelFontSize: 11 } };
+    facet['column'] = { field: config.facetColumn, type: 'nominal', title: config.facetColumn, header: { labelFontSize: 11 } };
   }
   if (config.facetRow !== undefined) {
-    encoding['row'] = { field: config.facetRow, type: 'nominal', title: config.facetRow, header: { labelFontSize: 11 } };
+    facet['row'] = { field: config.facetRow, type: 'nominal', title: config.facetRow, header: { labelFontSize: 11 } };
   }
+  const width = config.width ?? DEFAULT_CHART_WIDTH;
+  const height = config.height ?? DEFAULT_CHART_HEIGHT;
+  const line = { type: 'line', point: config.points ?? true, strokeWidth: 1.5 };
 
-  return {
+  const common = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: config.subtitle !== undefined ? { text: config.title, subtitle: config.subtitle } : config.title,
     data: { values: config.data.map((row) => ({ ...row })) },
     transform: [{ filter: filters.join(' && ') }],
-    mark: { type: 'line', point: config.points ?? true, strokeWidth: 1.5 },
-    encoding,
-    width: config.width ?? DEFAULT_CHART_WIDTH,
-    height: config.height ?? DEFAULT_CHART_HEIGHT,
     background: 'white',
     config: {
       font: 'sans-serif',
@@ -151,5 +172,56 @@ export function lineChart(config: LineChartConfig): TopLevelSpec {
       axis: { labelFontSize: 10, titleFontSize: 11, grid: true },
       legend: { labelFontSize: 10, titleFontSize: 11 },
     },
-  } as TopLevelSpec;
+  };
+  if (band === 'none') {
+    return { ...common, mark: line, encoding: { ...encoding, ...facet }, width, height } as TopLevelSpec;
+  }
+  const layers = { layer: [bandLayer(config, band, encoding), { mark: line, encoding }], width, height };
+  // Legend symbols in full colour (the band's opacity would otherwise pale them).
+  const banded = { ...common, config: { ...common.config, legend: { ...common.config.legend, symbolOpacity: 1 } } };
+  if (Object.keys(facet).length === 0) return { ...banded, ...layers } as TopLevelSpec;
+  return { ...banded, facet, spec: layers, resolve: { scale: { y: 'shared' } } } as TopLevelSpec;
+}
+
+/**
+ * The band layer: aggregates y per (x, colour, facets) into its mean, std, min and max, and
+ * draws an `errorband` from the lower to the upper edge in the line's colour (one legend for
+ * both layers: they share the colour scale).
+ */
+function bandLayer(config: LineChartConfig, band: 'stdev' | 'minmax', lineEncoding: Record<string, unknown>): object {
+  const groupby = [config.x, config.color, config.facetColumn, config.facetRow].filter((f): f is string => f !== undefined);
+  const y = datumRef('__y_mean');
+  const sd = `(isValid(${datumRef('__y_sd')}) ? ${datumRef('__y_sd')} : 0)`; // one row: no std
+  const lower =
+    band === 'minmax'
+      ? datumRef('__y_min')
+      : config.logY === true
+        ? `max(${y} - ${sd}, ${datumRef('__y_min')})`
+        : `${y} - ${sd}`;
+  const upper = band === 'minmax' ? datumRef('__y_max') : `${y} + ${sd}`;
+  const xEnc = lineEncoding['x'] as Record<string, unknown>;
+  const yEnc = lineEncoding['y'] as Record<string, unknown>;
+  const { aggregate: _ignored, ...yPlain } = yEnc;
+  return {
+    transform: [
+      {
+        aggregate: [
+          { op: 'mean', field: config.y, as: '__y_mean' },
+          { op: 'stdev', field: config.y, as: '__y_sd' },
+          { op: 'min', field: config.y, as: '__y_min' },
+          { op: 'max', field: config.y, as: '__y_max' },
+        ],
+        groupby,
+      },
+      { calculate: lower, as: '__band_lo' },
+      { calculate: upper, as: '__band_hi' },
+    ],
+    mark: { type: 'errorband', opacity: BAND_OPACITY },
+    encoding: {
+      x: xEnc,
+      y: { ...yPlain, field: '__band_lo' },
+      y2: { field: '__band_hi' },
+      ...(config.color !== undefined ? { color: lineEncoding['color'] } : {}),
+    },
+  };
 }
