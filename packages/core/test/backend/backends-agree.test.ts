@@ -2,6 +2,9 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { MLP, Rng, initBackend, tf } from '@gradlab/core';
 
 /**
+ * The core-level check that backends agree; the full matrix (every model family, a training
+ * step, a 200-step run) is tests/backend-agreement.test.ts.
+ *
  * cpu and wasm must give the same numbers up to float32 round-off in a different order of
  * summation. Tolerance: 1e-4 relative to the largest entry of each gradient, plus 1e-3 of the
  * largest gradient entry of the whole net as a floor (biases before batch norm are exactly zero in
@@ -45,6 +48,21 @@ describe('backends agree', () => {
       }
       expect(err / (scale + 1e-3 * globalScale), name).toBeLessThan(RTOL);
     }
+  });
+
+  test.each(['cpu', 'wasm'] as const)('on %s, the matMul gradient is the explicit-transpose one (transposes, then plain products)', async (backend) => {
+    await initBackend({ backend });
+    const a = new Rng(1).normalTensor([3, 4]);
+    const b = new Rng(2).normalTensor([4, 5]);
+    const run = () => tf.tidy(() => tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.matMul(p, q)))([a, b]));
+    const info = await tf.profile(() => run());
+    const kernels = info.kernels.map((k) => k.name);
+    // Built-in rule: two BatchMatMul with transpose flags and no Transpose. Ours: Transpose of each operand.
+    expect(kernels.filter((k) => k === 'Transpose')).toHaveLength(2);
+    expect(kernels.filter((k) => k === 'BatchMatMul')).toHaveLength(3);
+    expect(info.newTensors).toBe(2);
+    tf.dispose(info.result as tf.Tensor[]);
+    tf.dispose([a, b]);
   });
 
   test('random tensors are drawn in JS, so a seed gives identical numbers on every backend', async () => {
