@@ -82,12 +82,14 @@ export const RNN_CASES: AgreementCase[] = CELLS.map(([cell, family]) => ({
 }));
 
 /** Size of the multi-step run (tfjs-4326 scenario: an LSTM trained on one backend vs another). */
-export const ADDING_RUN = Object.freeze({ steps: 20, batch: 8, hidden: 16, iterations: 200, evalEvery: 50, learningRate: 0.5, testSize: 64 });
+export const ADDING_RUN = Object.freeze({ steps: 20, batch: 8, hidden: 16, iterations: 200, evalEvery: 25, learningRate: 0.05, testSize: 64 });
 
 /**
- * 200 SGD steps of an LSTM on the adding problem through `trainOnTask` (full BPTT, minibatches
- * from one Rng): the test MSE at every evaluation point, the mean training loss between them,
- * and the final parameters.
+ * 200 SGD steps (momentum 0.9, global-norm clipping at 1) of an LSTM on the adding problem
+ * through `trainOnTask` (full BPTT, minibatches from one Rng): the test MSE at every evaluation
+ * point, the mean training loss between them, and the final parameters. In 200 steps the test
+ * MSE falls from 1.25 to about 0.18, near the 1/6 of predicting the mean: the first phase of
+ * learning the task, where tfjs#4326 saw the wasm loss go astray.
  */
 export function addingRunOutputs(): CaseOutputs {
   const { steps, batch, hidden, iterations, evalEvery, learningRate, testSize } = ADDING_RUN;
