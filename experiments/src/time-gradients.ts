@@ -114,6 +114,25 @@ export function timeGradientRows(cell: Cell & { seed: number }, config: TimeGrad
   }
 }
 
+/** File name of the one-panel plot comparing the tanh RNN with the LSTM and the GRU. */
+export const GRAD_VS_LAG_RNN_VS_LSTM = 'grad-vs-lag-rnn-vs-lstm.svg';
+
+/** Legend label of a gated model's row. */
+function gatedLabel(r: Row): string {
+  return r['model'] === 'lstm' ? `LSTM, forget bias ${r['forget_bias']}` : String(r['model']).toUpperCase();
+}
+
+/**
+ * The recurrent scales the RNN-vs-LSTM plot shows: the largest below 1, 1 itself, and the
+ * smallest above 1, among those run (the edge of the vanishing regime and both sides of it).
+ */
+export function comparedScales(scales: readonly number[]): number[] {
+  const below = scales.filter((s) => s < 1);
+  const above = scales.filter((s) => s > 1);
+  const picked = [below.length > 0 ? Math.max(...below) : undefined, scales.includes(1) ? 1 : undefined, above.length > 0 ? Math.min(...above) : undefined];
+  return picked.filter((s): s is number => s !== undefined);
+}
+
 /** The time-gradients experiment. */
 export const timeGradients = defineExperiment<TimeGradientsConfig, Cell>({
   name: 'time-gradients',
@@ -131,11 +150,16 @@ export const timeGradients = defineExperiment<TimeGradientsConfig, Cell>({
   ],
   columns: TIME_GRADIENT_COLUMNS,
   run: (cell, config, ctx) => timeGradientRows(cell, config, ctx.rng),
+  summary: { by: ['model', 'rho', 'forget_bias', 't', 'lag'], values: ['grad_l2', 'jac_l2', 'jac_max', 'grad_c_l2'] },
   plots: (rows, config) => {
+    const seeds = config.seeds.length;
+    // Several seeds: each line is the seed mean, the shaded band spans the seeds (log axes: min–max).
+    const band = seeds > 1 ? ('minmax' as const) : ('none' as const);
+    const over = seeds > 1 ? `; mean over ${seeds} seeds, band min–max` : '';
     const rnnRows = rows.filter((r) => String(r['model']).startsWith('rnn-'));
     const gated = rows
       .filter((r) => !String(r['model']).startsWith('rnn-'))
-      .map((r) => ({ lag: r['lag']!, grad_l2: r['grad_l2']!, variant: r['model'] === 'lstm' ? `lstm, forget bias ${r['forget_bias']}` : String(r['model']) }));
+      .map((r) => ({ lag: r['lag']!, grad_l2: r['grad_l2']!, variant: gatedLabel(r) }));
     const rnnChart = (y: 'grad_l2' | 'jac_l2', title: string, yTitle: string) =>
       lineChart({
         data: rnnRows.map((r) => ({ lag: r['lag']!, [y]: r[y]!, s: `s = ${r['rho']}`, activation: String(r['model']).slice(4) })),
@@ -144,12 +168,17 @@ export const timeGradients = defineExperiment<TimeGradientsConfig, Cell>({
         color: 's',
         facetColumn: 'activation',
         logY: true,
+        band,
         points: false,
         title,
-        subtitle: `W_hh = s·Q (Q orthogonal), H = ${config.hidden}, T = ${config.steps}; vanishing guaranteed when s·γ < 1 (γ = 1/4 for sigmoid)`,
+        subtitle: `W_hh = s·Q (Q orthogonal), H = ${config.hidden}, T = ${config.steps}; vanishing guaranteed when s·γ < 1 (γ = 1/4 for sigmoid)${over}`,
         xTitle: 'lag T − t',
         yTitle,
       });
+    const shown = comparedScales(config.scales);
+    const versus = rows
+      .filter((r) => !String(r['model']).startsWith('rnn-') || (r['model'] === 'rnn-tanh' && shown.includes(r['rho'] as number)))
+      .map((r) => ({ lag: r['lag']!, grad_l2: r['grad_l2']!, model: r['model'] === 'rnn-tanh' ? `tanh RNN, s = ${r['rho']}` : gatedLabel(r) }));
     return [
       { file: 'grad-vs-lag-rnn.svg', spec: rnnChart('grad_l2', 'Simple RNN: ‖∂L/∂h_t‖ against lag (float32; 0 where it underflowed)', '‖∂L/∂h_t‖ (log scale)') },
       { file: 'jacobian-vs-lag-rnn.svg', spec: rnnChart('jac_l2', 'Simple RNN: ‖∂h_T/∂h_t‖₂ against lag', '‖∂h_T/∂h_t‖₂, batch mean (log scale)') },
@@ -161,10 +190,31 @@ export const timeGradients = defineExperiment<TimeGradientsConfig, Cell>({
           y: 'grad_l2',
           color: 'variant',
           logY: true,
+          band,
           points: false,
           title: 'LSTM and GRU: ‖∂L/∂h_t‖ against lag',
+          ...(over === '' ? {} : { subtitle: over.slice(2) }),
           xTitle: 'lag T − t',
           yTitle: '‖∂L/∂h_t‖ (log scale)',
+        }),
+      },
+      {
+        file: GRAD_VS_LAG_RNN_VS_LSTM,
+        spec: lineChart({
+          data: versus,
+          x: 'lag',
+          y: 'grad_l2',
+          color: 'model',
+          logY: true,
+          band,
+          points: false,
+          width: 420,
+          height: 260,
+          title: 'Gradient ‖∂L/∂h_t‖ against lag at initialisation: tanh RNN vs LSTM vs GRU',
+          subtitle: `H = ${config.hidden}, T = ${config.steps}, loss at the last step; tanh RNN with W_hh = s·Q${over}`,
+          xTitle: 'lag T − t (steps back from the loss)',
+          yTitle: '‖∂L/∂h_t‖ (log scale)',
+          colorTitle: 'model',
         }),
       },
     ];

@@ -30,7 +30,7 @@ async function bandItems(spec: TopLevelSpec): Promise<BandItem[]> {
     }
     for (const item of node.items ?? []) walk(item as typeof node);
   };
-  walk(view.scenegraph().root as never);
+  walk((view.scenegraph() as unknown as { root: never }).root);
   view.finalize();
   const seen = new Map(found.map((b) => [`${b.model}/${b.x}`, b]));
   return [...seen.values()].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : a.x - b.x));
