@@ -4,12 +4,13 @@
  * `weight_hh_l{k}` [G·H, H], `bias_ih_l{k}` [G·H], `bias_hh_l{k}` [G·H] for k = 0 … L−1, and
  * `head.weight` [O, H], `head.bias` [O] — in safetensors files (the format of Hugging Face's
  * `safetensors.torch.save_file`). Sizes are inferred from the shapes; every missing, extra,
- * misshapen or non-float tensor is rejected with a message naming it.
+ * misshapen or non-float tensor is rejected with a message naming it, and so is a weight holding
+ * NaN or ±Infinity (a diverged checkpoint), with the index of its first non-finite value.
  *
  * In PyTorch: `torch.nn.LSTM(D, H, num_layers=L)` and `torch.nn.Linear(H, O)`, then
  * `sd = {**lstm.state_dict(), **{'head.' + k: v for k, v in head.state_dict().items()}}`.
  */
-import { FileFormatError, Rng, ShapeError, describeValue, invalidArgument, loadSafetensors, saveSafetensors, tf } from '@gradlab/core';
+import { FileFormatError, Rng, ShapeError, ValidationError, describeValue, loadSafetensors, parseOptions, saveSafetensors, tf, z } from '@gradlab/core';
 import { GRU } from './gru.js';
 import { LSTM } from './lstm.js';
 import { gateCount } from './recurrent-config.js';
@@ -29,12 +30,39 @@ export function archOf(net: RecurrentNet): RecurrentArch {
   return net.cell === 'rnn' ? (`rnn-${net.spec.nonlinearity}` as RecurrentArch) : (net.cell as RecurrentArch);
 }
 
-function parseArch(arch: unknown, where: string): { cell: CellType; nonlinearity?: RNNNonlinearity } {
-  if (typeof arch !== 'string' || !(RECURRENT_ARCHS as readonly string[]).includes(arch)) {
-    throw invalidArgument(where, 'arch', arch, `one of ${RECURRENT_ARCHS.join(', ')}`);
-  }
+const argsSchema = z.strictObject({
+  arch: z.enum(RECURRENT_ARCHS as unknown as readonly [RecurrentArch, ...RecurrentArch[]], { error: `one of ${RECURRENT_ARCHS.join(', ')}` }),
+  tensors: z.record(z.string(), z.instanceof(tf.Tensor, { error: 'a tf.Tensor' }), { error: 'an object of tf.Tensors by name' }),
+  source: z.string({ error: 'a string (the file name)' }),
+});
+
+function parseArch(arch: RecurrentArch): { cell: CellType; nonlinearity?: RNNNonlinearity } {
   if (arch.startsWith('rnn-')) return { cell: 'rnn', nonlinearity: arch.slice(4) as RNNNonlinearity };
   return { cell: arch as CellType };
+}
+
+/** Row-major flat index → `[i, j, …]`. */
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    out[k] = flat % shape[k]!;
+    flat = Math.floor(flat / shape[k]!);
+  }
+  return out;
+}
+
+/** Refuses a weight holding NaN / ±Infinity, naming it and the index of its first bad value. */
+function expectFinite(tensors: Record<string, tf.Tensor>, name: string, source: string): void {
+  const t = tensors[name]!;
+  const values = t.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]!)) {
+      throw new FileFormatError(
+        `${source}: tensor "${name}" holds ${values[i]} at index [${unravel(i, t.shape).join(', ')}] (flat index ${i}); ` +
+          'expected finite weights (a diverged checkpoint?)',
+      );
+    }
+  }
 }
 
 function shapeOf(tensors: Record<string, tf.Tensor>, name: string, source: string, rank: number): number[] {
@@ -61,14 +89,21 @@ function expectShape(tensors: Record<string, tf.Tensor>, name: string, source: s
  * @param tensors by name, as {@link loadSafetensors} returns them
  * @param source name used in error messages (the file)
  * @returns a new network (the caller disposes it)
- * @throws ValidationError for an unknown arch; FileFormatError for a missing, extra or non-float
- *   tensor; ShapeError for inconsistent shapes (e.g. `weight_ih_l0` rows not a multiple of 4 for an LSTM)
+ * @throws ValidationError for an unknown arch, `tensors` not an object of live tf.Tensors;
+ *   FileFormatError for a missing, extra or non-float tensor, or one holding NaN / ±Infinity
+ *   (naming it and the index of the first such value); ShapeError for inconsistent or empty
+ *   shapes (e.g. `weight_ih_l0` rows not a multiple of 4 for an LSTM)
  * @example const net = netFromStateDict('lstm', (await loadSafetensors('w.safetensors')).tensors, 'w.safetensors');
  */
 export function netFromStateDict(arch: RecurrentArch, tensors: Record<string, tf.Tensor>, source: string): RecurrentNet {
-  const { cell, nonlinearity } = parseArch(arch, source);
+  parseOptions(typeof source === 'string' ? source : 'netFromStateDict', argsSchema, { arch, tensors, source });
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t.isDisposed) throw new ValidationError(`${source}: expected tensors[${JSON.stringify(name)}] to be a live tensor, got a disposed one`);
+  }
+  const { cell, nonlinearity } = parseArch(arch);
   const G = gateCount(cell);
   const [rows, D] = shapeOf(tensors, 'weight_ih_l0', source, 2) as [number, number];
+  if (D === 0) throw new ShapeError(`${source}: expected "weight_ih_l0" to have at least one column (input size D ≥ 1), got shape ${describeValue([rows, D])}`);
   if (rows % G !== 0 || rows === 0) {
     throw new ShapeError(
       `${source}: expected "weight_ih_l0" to have ${G === 1 ? 'H' : `${G}·H`} rows for arch "${arch}" (gates ${G}), got shape ${describeValue([rows, D])}`,
@@ -86,6 +121,7 @@ export function netFromStateDict(arch: RecurrentArch, tensors: Record<string, tf
   }
   const [O] = shapeOf(tensors, 'head.weight', source, 2) as [number, number];
   expectShape(tensors, 'head.weight', source, [O, H], `outputs × hidden ${H}`);
+  if (O === 0) throw new ShapeError(`${source}: expected "head.weight" to have at least one row (outputs O ≥ 1), got shape ${describeValue([O, H])}`);
   expectShape(tensors, 'head.bias', source, [O], 'outputs');
   const known = new Set(['head.weight', 'head.bias']);
   for (let l = 0; l < L; l++) for (const p of ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']) known.add(`${p}_l${l}`);
@@ -96,6 +132,7 @@ export function netFromStateDict(arch: RecurrentArch, tensors: Record<string, tf
         (extra[0]!.includes('reverse') ? ' (bidirectional models are not supported)' : ''),
     );
   }
+  for (const name of known) expectFinite(tensors, name, source);
   const config = { inputSize: D, hiddenSize: H, outputSize: O, numLayers: L, biasInit: 'zeros' as const };
   const rng = new Rng(0);
   const net = cell === 'rnn' ? new RNN({ ...config, nonlinearity }, rng) : cell === 'lstm' ? new LSTM(config, rng) : new GRU(config, rng);
@@ -105,10 +142,11 @@ export function netFromStateDict(arch: RecurrentArch, tensors: Record<string, tf
 
 /**
  * Loads a network from a safetensors file with PyTorch state_dict names.
- * @throws as {@link netFromStateDict} and {@link loadSafetensors}
+ * @throws as {@link netFromStateDict} and {@link loadSafetensors} (with `nonFinite: 'reject'`:
+ *   NaN, ±Infinity or F64 values beyond float32 are refused naming the tensor and index)
  */
 export async function loadTorchWeights(arch: RecurrentArch, path: string): Promise<RecurrentNet> {
-  const { tensors } = await loadSafetensors(path);
+  const { tensors } = await loadSafetensors(path, { nonFinite: 'reject' });
   try {
     return netFromStateDict(arch, tensors, path);
   } finally {
