@@ -91,15 +91,17 @@ export function initialRBMParams(where: string, spec: RBMSpec, visibleType: 'ber
 /**
  * Checks tensors given to `fromParams`: W [V, H], b [V], c [H].
  * @returns [V, H]
- * @throws ShapeError naming the tensor
+ * @throws ShapeError naming the tensor (also for an empty layer); ValidationError for a disposed tensor
  */
 export function checkParamShapes(where: string, params: RBMParams): [number, number] {
   for (const name of ['weight', 'visibleBias', 'hiddenBias'] as const) {
     if (!(params?.[name] instanceof tf.Tensor)) throw new ShapeError(`${where}: expected params.${name} to be a tf.Tensor, got ${typeof params?.[name]}`);
+    if (params[name].isDisposed) throw new ValidationError(`${where}: expected params.${name} to be a live tensor, got a disposed one`);
   }
   const { weight, visibleBias, hiddenBias } = params;
   if (weight.rank !== 2) throw new ShapeError(`${where}: expected params.weight of shape [visible, hidden], got [${weight.shape}]`);
   const [v, h] = weight.shape as [number, number];
+  if (v === 0 || h === 0) throw new ShapeError(`${where}: expected params.weight of shape [visible, hidden] with both sizes ≥ 1, got [${weight.shape}]`);
   if (visibleBias.rank !== 1 || visibleBias.shape[0] !== v) {
     throw new ShapeError(`${where}: expected params.visibleBias of shape [${v}], got [${visibleBias.shape}]`);
   }
