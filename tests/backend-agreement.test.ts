@@ -27,7 +27,7 @@ import { RBM_CASES } from './backend-agreement/rbm-cases.js';
 // inside reductions and matMul, and in the elementwise kernels (exp, tanh, sigmoid, log1p: cpu
 // evaluates them in float64 JS and rounds, wasm in float32 C++). Relative difference =
 // max|a − b| / max(max|a|, tiny) per output, a being cpu (see compare.ts). The largest seen here
-// is 5–100× below each tolerance (docs/backends.md lists them); the runs are deterministic, so
+// is 5–60× below each tolerance (docs/backends.md lists them); the runs are deterministic, so
 // the margin guards against code changes, not against noise.
 
 /** Forward values, losses, free energies, gate means: a few ε per op over a short chain of ops. */
