@@ -213,7 +213,10 @@ export const deepAutoencoder = defineExperiment<DeepAutoencoderExperimentConfig,
   grid: (c) => c.inits.map((init) => ({ init })),
   columns: DEEP_AUTOENCODER_COLUMNS,
   run: (cell, config, ctx) => runCell(cell, config, ctx.rng, ctx),
-  plots: (rows) => {
+  summary: { by: ['init', 'epoch', 'split', 'layer'], values: ['recon_error', 'grad_l2'] },
+  plots: (rows, config) => {
+    const seeds = config.seeds.length;
+    const over = seeds > 1 ? `mean of ${seeds} seeds, band` : `seed ${config.seeds[0]}`;
     const curves = rows.filter((r) => r['layer'] === 1 || r['split'] === 'test').map((r) => ({ ...r, series: `${r['init']} ${r['split']}` }));
     const start = rows.filter((r) => r['epoch'] === 0 && r['split'] === 'train');
     return [
@@ -224,8 +227,9 @@ export const deepAutoencoder = defineExperiment<DeepAutoencoderExperimentConfig,
           x: 'epoch',
           y: 'recon_error',
           color: 'series',
+          band: seeds > 1 ? 'stdev' : 'none',
           title: 'Squared reconstruction error per image during fine-tuning',
-          subtitle: 'random init vs RBM pretraining; mean over seeds',
+          subtitle: `random init vs RBM pretraining; ${over}${seeds > 1 ? ' ± 1 std' : ''}`,
           xTitle: 'fine-tuning epoch',
           yTitle: 'Σ (x − x̂)² per image',
           colorTitle: 'init, split',
@@ -239,8 +243,9 @@ export const deepAutoencoder = defineExperiment<DeepAutoencoderExperimentConfig,
           y: 'grad_l2',
           color: 'init',
           logY: true,
+          band: seeds > 1 ? 'minmax' : 'none',
           title: '‖∂L/∂W_l‖ at the start of fine-tuning',
-          subtitle: 'layers 1…L encoder, L+1…2L decoder',
+          subtitle: `layers 1…L encoder, L+1…2L decoder; ${over}${seeds > 1 ? ' min–max' : ''}`,
           xTitle: 'weight layer l (1 = nearest the input)',
           yTitle: '‖∂L/∂W_l‖ (log scale)',
         }),

@@ -162,13 +162,20 @@ export const depthGradients = defineExperiment<DepthGradientsConfig, Cell>({
     ),
   columns: DEPTH_GRADIENT_COLUMNS,
   run: (cell, config, ctx) => runCell(cell, config, ctx.rng),
+  summary: {
+    by: ['depth', 'activation', 'init', 'variant', 'step', 'layer'],
+    values: ['grad_l2', 'grad_rms', 'grad_act_l2', 'act_mean', 'act_std', 'saturation', 'loss'],
+  },
   plots: (rows, config) => {
     const deepest = Math.max(...config.depths);
     const lastStep = config.steps;
+    const seeds = config.seeds.length;
+    // Several seeds: the line is their mean, the band spans them (min–max: the axis is log).
+    const seedNote = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
     const pick = (step: number) =>
       rows
-        .filter((r) => r['depth'] === deepest && r['step'] === step && r['seed'] === config.seeds[0])
-        .map((r) => ({ layer: r['layer'], grad_l2: r['grad_l2'], init: r['init'], activation: r['activation'], variant: r['variant'] }));
+        .filter((r) => r['depth'] === deepest && r['step'] === step)
+        .map((r) => ({ layer: r['layer']!, grad_l2: r['grad_l2']!, init: r['init']!, activation: r['activation']!, variant: r['variant']! }));
     const chart = (step: number, label: string) =>
       lineChart({
         data: pick(step),
@@ -178,7 +185,8 @@ export const depthGradients = defineExperiment<DepthGradientsConfig, Cell>({
         facetColumn: 'activation',
         facetRow: 'variant',
         logY: true,
-        title: `‖∂L/∂W_l‖ against layer, depth ${deepest}, ${label} (seed ${config.seeds[0]})`,
+        band: seeds > 1 ? 'minmax' : 'none',
+        title: `‖∂L/∂W_l‖ against layer, depth ${deepest}, ${label} (${seedNote})`,
         xTitle: 'hidden layer l (1 = nearest the input)',
         yTitle: '‖∂L/∂W_l‖ (log scale)',
       });

@@ -189,6 +189,9 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
     ...c.models.flatMap((model) => c.rhos.flatMap((rho) => c.clips.map((clip): Cell => ({ part: 'training', model, rho, clip: String(clip) })))),
   ],
   columns: EXPLODING_CLIPPING_COLUMNS,
+  // w and b are keys: they are the grid of the surface part. Trajectory rows, whose (w, b) path
+  // is each seed's own, therefore summarise to one row per seed; the training part over seeds.
+  summary: { by: ['part', 'model', 'rho', 'clip', 'step', 'w', 'b'], values: ['loss', 'grad_norm_preclip', 'nonfinite', 'test_mse'] },
   run: (cell, config, ctx) => {
     if (cell.part === 'surface') return cell.seed === config.seeds[0] ? surfaceRows(config) : [];
     if (cell.part === 'trajectory') return trajectoryRows(cell.clip, config, cell.seed);
@@ -205,6 +208,8 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
       clip: `clip ${r['clip']}`,
       run: `${r['model']}, ρ = ${r['rho']}`,
     }));
+    const band = config.seeds.length > 1 ? ('minmax' as const) : ('none' as const);
+    const over = config.seeds.length > 1 ? `mean of ${config.seeds.length} seeds, band min–max` : `seed ${config.seeds[0]}`;
     const trajectory = pick('trajectory').map((r) => ({ step: r['step']!, loss: r['loss']!, seed: r['seed']!, clip: `clip ${r['clip']}` }));
     return [
       {
@@ -233,7 +238,7 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
       {
         file: 'rnn-loss.svg',
         spec: lineChart({
-          data: training, x: 'step', y: 'loss', color: 'clip', facetColumn: 'run', logY: true,
+          data: training, x: 'step', y: 'loss', color: 'clip', facetColumn: 'run', logY: true, band, subtitle: over,
           title: `RNN with W = ρ·Q on the adding problem (T = ${config.addingSteps}), SGD lr ${config.learningRate}`, xTitle: 'SGD step', yTitle: 'training loss (log scale)',
         }),
       },
@@ -241,7 +246,7 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
         file: 'rnn-grad-norm.svg',
         spec: lineChart({
           data: training,
-          x: 'step', y: 'grad', color: 'clip', facetColumn: 'run', logY: true,
+          x: 'step', y: 'grad', color: 'clip', facetColumn: 'run', logY: true, band, subtitle: over,
           title: 'Pre-clip global gradient norm', xTitle: 'SGD step', yTitle: '‖∇L‖ before clipping (log scale)',
         }),
       },

@@ -128,7 +128,8 @@ export const longTermMemory = defineExperiment<LongTermMemoryConfig, Cell>({
   grid: (c) => c.lengths.flatMap((T) => c.models.map((model) => ({ model, T }))),
   columns: LONG_TERM_MEMORY_COLUMNS,
   run: (cell, config, ctx) => runCell(cell, config, ctx.rng, ctx.onProgress),
-  plots: (rows) => [
+  summary: { by: ['model', 'T', 'step'], values: ['train_loss', 'test_mse', 'baseline_mse', 'solved', 'grad_norm_preclip'] },
+  plots: (rows, config) => [
     {
       file: 'test-mse-vs-step.svg',
       spec: lineChart({
@@ -138,7 +139,8 @@ export const longTermMemory = defineExperiment<LongTermMemoryConfig, Cell>({
         color: 'model',
         facetColumn: 'T',
         logY: true,
-        title: 'Adding problem: test MSE during training (mean over seeds)',
+        band: config.seeds.length > 1 ? 'minmax' : 'none',
+        title: `Adding problem: test MSE during training (${config.seeds.length > 1 ? `mean of ${config.seeds.length} seeds, band min–max` : `seed ${config.seeds[0]}`})`,
         subtitle: 'baseline (predict 1): 1/6 ≈ 0.167; solved ≈ below 0.01',
         xTitle: 'minibatches (Adam steps)',
         yTitle: 'test MSE (log scale)',
@@ -152,7 +154,9 @@ export const longTermMemory = defineExperiment<LongTermMemoryConfig, Cell>({
         y: 'solved',
         color: 'model',
         facetColumn: 'T',
+        band: config.seeds.length > 1 ? 'stdev' : 'none',
         title: 'Adding problem: fraction of test sequences with |error| < 0.04',
+        ...(config.seeds.length > 1 ? { subtitle: `mean of ${config.seeds.length} seeds, band ± 1 std` } : {}),
         xTitle: 'minibatches (Adam steps)',
         yTitle: 'fraction solved',
       }),

@@ -242,7 +242,10 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
   grid: (c) => c.depths.flatMap((depth) => c.inits.map((init) => ({ init, depth }))),
   columns: PRETRAINING_COLUMNS,
   run: (cell, config, ctx) => runCell(cell, config, ctx.rng, ctx.dataDir, (m) => ctx.notice(m)),
+  summary: { by: ['init', 'depth', 'epoch', 'layer'], values: ['grad_l2', 'train_loss', 'test_error'] },
   plots: (rows, config) => {
+    const seeds = config.seeds.length;
+    const over = seeds > 1 ? `mean of ${seeds} seeds, band` : '';
     const depth = Math.max(...config.depths);
     const atDepth = rows.filter((r) => r['depth'] === depth);
     const curves = atDepth.filter((r) => r['layer'] === 1);
@@ -256,19 +259,26 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
           y: 'grad_l2',
           color: 'init',
           logY: true,
+          band: seeds > 1 ? 'minmax' : 'none',
           title: `‖∂L/∂W_l‖ at the start of fine-tuning, depth ${depth}`,
-          subtitle: 'layer depth+1 is the new output layer; mean over seeds',
+          subtitle: `layer depth+1 is the new output layer${seeds > 1 ? `; ${over} min–max` : ''}`,
           xTitle: 'layer l (1 = nearest the input)',
           yTitle: '‖∂L/∂W_l‖ (log scale)',
         }),
       },
       {
         file: 'pretraining-test-error.svg',
-        spec: lineChart({ data: curves, x: 'epoch', y: 'test_error', color: 'init', title: `Test error during fine-tuning, depth ${depth}`, xTitle: 'epoch', yTitle: 'test error' }),
+        spec: lineChart({
+          data: curves, x: 'epoch', y: 'test_error', color: 'init', band: seeds > 1 ? 'stdev' : 'none',
+          title: `Test error during fine-tuning, depth ${depth}`, ...(seeds > 1 ? { subtitle: `${over} ± 1 std` } : {}), xTitle: 'epoch', yTitle: 'test error',
+        }),
       },
       {
         file: 'pretraining-train-loss.svg',
-        spec: lineChart({ data: curves, x: 'epoch', y: 'train_loss', color: 'init', logY: true, title: `Training loss during fine-tuning, depth ${depth}`, xTitle: 'epoch', yTitle: 'cross-entropy (log scale)' }),
+        spec: lineChart({
+          data: curves, x: 'epoch', y: 'train_loss', color: 'init', logY: true, band: seeds > 1 ? 'minmax' : 'none',
+          title: `Training loss during fine-tuning, depth ${depth}`, ...(seeds > 1 ? { subtitle: `${over} min–max` } : {}), xTitle: 'epoch', yTitle: 'cross-entropy (log scale)',
+        }),
       },
     ];
   },

@@ -205,10 +205,16 @@ export const rbmLikelihood = defineExperiment<RBMLikelihoodConfig, Cell>({
     }),
   columns: RBM_LIKELIHOOD_COLUMNS,
   run: (cell, config, ctx) => runCell(cell, config, ctx.rng, ctx.artifact),
-  plots: (rows) => {
+  summary: {
+    by: ['method', 'k', 'epoch'],
+    values: ['exact_ll', 'pll', 'recon_error', 'log_z', 'ais_log_z', 'ais_log_z_stderr', 'ais_ll', 'ais_ll_low', 'ais_ll_high'],
+  },
+  plots: (rows, config) => {
     const data = rows.map((r) => ({ ...r, method: `${r['method']}-${r['k']}` }));
+    const seeds = config.seeds.length;
+    const subtitle = seeds > 1 ? `mean of ${seeds} seeds, band ± 1 std` : `seed ${config.seeds[0]}`;
     const curve = (y: string, title: string, yTitle: string) =>
-      lineChart({ data, x: 'epoch', y, color: 'method', title, subtitle: 'mean over seeds', xTitle: 'epoch', yTitle, points: false, width: 360, height: 240 });
+      lineChart({ data, x: 'epoch', y, color: 'method', band: seeds > 1 ? 'stdev' : 'none', title, subtitle, xTitle: 'epoch', yTitle, points: false, width: 360, height: 240 });
     return [
       { file: 'rbm-likelihood-exact-ll.svg', spec: curve('exact_ll', 'Exact average log-likelihood, 4×4 bars-and-stripes (optimum −log 30 = −3.40)', 'log-likelihood (nats)') },
       { file: 'rbm-likelihood-pll.svg', spec: curve('pll', 'Pseudo-log-likelihood per visible unit', 'PLL (nats per unit)') },

@@ -187,14 +187,23 @@ export const tbpttWindow = defineExperiment<TbpttWindowConfig, Cell>({
   grid: (c) =>
     c.models.flatMap((model) => c.delays.flatMap((dep_len) => c.schemes.flatMap((scheme) => c.windows.map((k2) => ({ model, dep_len, scheme, k2 }))))),
   columns: TBPTT_WINDOW_COLUMNS,
+  summary: {
+    by: ['task', 'model', 'dep_len', 'scheme', 'k1', 'k2', 'step'],
+    values: ['train_loss', 'test_loss', 'accuracy', 'cos_to_full', 'rel_err_to_full', 'grad_norm_preclip'],
+  },
   run: (cell, config, ctx) => tbpttWindowRows(cell, config, ctx.rng, ctx.onProgress),
   plots: (rows, config) => {
     const last = config.updates;
     const final = rows.filter((r) => r['step'] === last);
     const data = (y: string) =>
       final.map((r) => ({ k: r['k2']!, [y]: r[y]!, L: r['dep_len']!, scheme: String(r['scheme']), model: String(r['model']) }));
-    const chart = (y: string, title: string, yTitle: string, logY = false) =>
-      lineChart({ data: data(y), x: 'k', y, color: 'scheme', facetColumn: 'L', facetRow: 'model', logX: true, logY, title, xTitle: 'truncation k (k2)', yTitle });
+    const seeds = config.seeds.length;
+    const chart = (y: string, title: string, yTitle: string) =>
+      lineChart({
+        data: data(y), x: 'k', y, color: 'scheme', facetColumn: 'L', facetRow: 'model', logX: true,
+        band: seeds > 1 ? 'stdev' : 'none', ...(seeds > 1 ? { subtitle: `mean of ${seeds} seeds, band ± 1 std` } : {}),
+        title, xTitle: 'truncation k (k2)', yTitle,
+      });
     return [
       { file: 'accuracy-vs-k.svg', spec: chart('accuracy', `Delayed echo: test accuracy after ${last} updates (chance 1/${config.symbols})`, 'accuracy') },
       { file: 'cosine-vs-k.svg', spec: chart('cos_to_full', 'Cosine between truncated and full-BPTT gradients (end of training)', 'cosine to full gradient') },
