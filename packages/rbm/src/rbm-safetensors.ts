@@ -9,7 +9,8 @@
  * The `__metadata__` map records `gradlab_model` (`BernoulliRBM` or `GaussianBernoulliRBM`;
  * scikit-learn has no Gaussian RBM, so a file without the key is read as a BernoulliRBM) and
  * the sizes. Tensors are written as float32; float64 files (scikit-learn's default dtype) are
- * read and converted.
+ * read and converted. A file holding NaN or ±Infinity (a diverged model), or float64 values
+ * beyond the float32 range, is refused with the tensor's name and the index of the first one.
  *
  * To load into scikit-learn (see `packages/rbm/scripts/sklearn_crosscheck.py`):
  *   rbm = BernoulliRBM(n_components=H); rbm.components_ = f['components_'];
@@ -19,7 +20,7 @@
  * https://github.com/huggingface/safetensors.
  */
 import { readFile } from 'node:fs/promises';
-import { FileFormatError, ValidationError, decodeSafetensors, encodeSafetensors, tf, writeFileAtomic } from '@gradlab/core';
+import { FileFormatError, ValidationError, decodeSafetensors, describeValue, encodeSafetensors, tf, writeFileAtomic } from '@gradlab/core';
 import type { SafetensorsArray } from '@gradlab/core';
 import { BernoulliRBM } from './bernoulli-rbm.js';
 import { BernoulliGaussianRBM } from './bernoulli-gaussian-rbm.js';
@@ -76,11 +77,30 @@ export async function saveRBM(path: string, rbm: RBM, metadata: Record<string, s
   await writeFileAtomic(path, encodeRBM(rbm, metadata));
 }
 
-function floatArray(name: string, source: string, t: { dtype: string; data: ArrayLike<number> | ArrayLike<bigint> }): Float32Array {
+function floatArray(name: string, source: string, t: { dtype: string; shape: number[]; data: ArrayLike<number> | ArrayLike<bigint> }): Float32Array {
   if (t.dtype !== 'F32' && t.dtype !== 'F64') {
     throw new FileFormatError(`${source}: expected tensor "${name}" to have dtype F32 or F64, got ${t.dtype}`);
   }
-  return Float32Array.from(t.data as ArrayLike<number>);
+  const out = Float32Array.from(t.data as ArrayLike<number>);
+  // decodeSafetensors already refused NaN / ±Infinity; an F64 value can still overflow float32.
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i]!)) {
+      const at = t.shape.length === 2 ? `[${Math.floor(i / t.shape[1]!)}, ${i % t.shape[1]!}]` : `[${i}]`;
+      throw new FileFormatError(
+        `${source}: tensor "${name}" holds ${(t.data as ArrayLike<number>)[i]} at index ${at} (flat index ${i}), beyond the float32 range; ` +
+          'expected finite values (a diverged model?)',
+      );
+    }
+  }
+  return out;
+}
+
+/** A size recorded in the metadata that disagrees with the tensors is a sign of a mixed-up file. */
+function checkMetadataSize(metadata: Record<string, string>, key: string, actual: number, source: string): void {
+  const recorded = metadata[key];
+  if (recorded !== undefined && recorded !== String(actual)) {
+    throw new FileFormatError(`${source}: metadata ${key} is ${JSON.stringify(recorded)} but "components_" says ${actual}; expected them to agree`);
+  }
 }
 
 /**
@@ -89,12 +109,14 @@ function floatArray(name: string, source: string, t: { dtype: string; data: Arra
  * @param source the file name, for messages
  * @returns a BernoulliRBM, or the class the metadata names (GaussianBernoulliRBM,
  *   BernoulliGaussianRBM); the caller disposes it
- * @throws FileFormatError for a malformed file, a missing tensor, a non-float dtype or shapes
- *   that do not fit together (naming the tensor and both shapes)
+ * @throws FileFormatError for a malformed file, a missing tensor, a non-float dtype, shapes
+ *   that do not fit together (naming the tensor and both shapes), an empty layer, metadata
+ *   sizes that disagree with the shapes, or a NaN / ±Infinity value (naming the tensor and index)
  */
 export function decodeRBM(bytes: Uint8Array, source: string): RBM {
+  if (!(bytes instanceof Uint8Array)) throw new ValidationError(`decodeRBM: expected bytes to be a Uint8Array, got ${describeValue(bytes)}`);
   const plain = Buffer.isBuffer(bytes) ? new Uint8Array(bytes) : bytes;
-  const { tensors, metadata } = decodeSafetensors(plain, source);
+  const { tensors, metadata } = decodeSafetensors(plain, source, { nonFinite: 'reject' });
   for (const name of Object.values(SKLEARN_RBM_NAMES)) {
     if (tensors[name] === undefined) {
       throw new FileFormatError(
@@ -107,12 +129,15 @@ export function decodeRBM(bytes: Uint8Array, source: string): RBM {
   const iv = tensors[SKLEARN_RBM_NAMES.interceptVisible]!;
   if (comp.shape.length !== 2) throw new FileFormatError(`${source}: expected "components_" of shape [hidden, visible], got [${comp.shape}]`);
   const [H, V] = comp.shape as [number, number];
+  if (H === 0 || V === 0) throw new FileFormatError(`${source}: expected "components_" of shape [hidden, visible] with both sizes ≥ 1, got [${comp.shape}]`);
   if (ih.shape.length !== 1 || ih.shape[0] !== H) {
     throw new FileFormatError(`${source}: expected "intercept_hidden_" of shape [${H}] (components_ is [${comp.shape}]), got [${ih.shape}]`);
   }
   if (iv.shape.length !== 1 || iv.shape[0] !== V) {
     throw new FileFormatError(`${source}: expected "intercept_visible_" of shape [${V}] (components_ is [${comp.shape}]), got [${iv.shape}]`);
   }
+  checkMetadataSize(metadata, 'n_components', H, source);
+  checkMetadataSize(metadata, 'n_features_in', V, source);
   const kind = metadata[RBM_MODEL_METADATA_KEY] ?? 'BernoulliRBM';
   if (kind !== 'BernoulliRBM' && kind !== 'GaussianBernoulliRBM' && kind !== 'BernoulliGaussianRBM') {
     throw new FileFormatError(

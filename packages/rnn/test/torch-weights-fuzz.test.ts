@@ -28,7 +28,7 @@ function consistentNet(net: RecurrentNet, source: Record<string, number[]>): voi
 
 describe('torch state_dict loading against hostile input', () => {
   let dir = '';
-  let valid = new Uint8Array(0);
+  let valid: Uint8Array = new Uint8Array(0);
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gradlab-torch-fuzz-'));
     const net = new LSTM({ inputSize: 3, hiddenSize: 2, outputSize: 2, numLayers: 2 }, new Rng(5));
