@@ -27,10 +27,12 @@ import {
   describeValue,
   globalNorm,
   initBackend,
+  parseOptions,
   saveSafetensors,
   tf,
   writeCsv,
   writeFileAtomic,
+  z,
 } from '@gradlab/core';
 import type { BackendName } from '@gradlab/core';
 import { PROBE_LOSSES, TORCH_ARCHS, netFromStateDict, probeGradientFlow } from '@gradlab/rnn';
@@ -86,20 +88,40 @@ function parse(argv: readonly string[]) {
   }
 }
 
+/** The values of the options that name a choice, as zod enums with the phrase used in messages. */
+const choice = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `one of ${values.join(', ')}` });
+const choicesSchema = z.object({
+  '--arch': choice(TORCH_ARCHS),
+  '--loss': choice(PROBE_LOSSES as unknown as readonly [ProbeLoss, ...ProbeLoss[]]),
+  '--backend': choice(BACKEND_NAMES as unknown as readonly [BackendName, ...BackendName[]]).optional(),
+});
+
 function required(value: string | undefined, option: string, example: string): string {
   if (value === undefined || value.trim() === '') throw new ValidationError(`probe: expected --${option} ${example} (it is required; see gradlab probe --help)`);
   return value;
 }
 
-/** Loads a safetensors file (floats become float32), mapping an unreadable path to a one-line error. */
+/**
+ * Loads a safetensors file (floats become float32; NaN / ±Infinity refused, naming the tensor
+ * and index), mapping an unreadable path (missing, a directory, no permission) to a one-line error.
+ */
 async function load(path: string, option: string): Promise<Record<string, tf.Tensor>> {
+  const unreadable = (err: unknown): GradlabError => {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a directory, expected a .safetensors file' : String(e.message).split('\n')[0];
+    return new GradlabError('E_IO', `probe: cannot read --${option} ${JSON.stringify(path)}: ${why}`);
+  };
   try {
     await access(path, constants.R_OK);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new GradlabError('E_IO', `probe: cannot read --${option} ${JSON.stringify(path)}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    throw unreadable(err);
   }
-  return (await loadSafetensors(path)).tensors;
+  try {
+    return (await loadSafetensors(path, { nonFinite: 'reject' })).tensors;
+  } catch (err) {
+    if (err instanceof GradlabError) throw err;
+    throw unreadable(err);
+  }
 }
 
 /**
@@ -116,22 +138,14 @@ export async function runProbeCommand(argv: readonly string[], io: ProbeIo): Pro
     return;
   }
   if (positionals.length > 0) throw new ValidationError(`probe: unexpected argument ${JSON.stringify(positionals[0])}; every input is an option (see gradlab probe --help)`);
-  const arch = required(values.arch, 'arch', `${TORCH_ARCHS.join('|')}`);
-  if (!(TORCH_ARCHS as readonly string[]).includes(arch)) {
-    throw new ValidationError(`probe: expected --arch to be one of ${TORCH_ARCHS.join(', ')}, got ${JSON.stringify(arch)}`);
-  }
+  const archValue = required(values.arch, 'arch', `${TORCH_ARCHS.join('|')}`);
   const weightsPath = required(values.weights, 'weights', 'W.safetensors');
   const inputPath = required(values.input, 'input', 'X.safetensors');
   const outDir = required(values.out, 'out', 'DIR');
-  const loss = values.loss ?? 'last-mse';
-  if (!(PROBE_LOSSES as readonly string[]).includes(loss)) {
-    throw new ValidationError(`probe: expected --loss to be one of ${PROBE_LOSSES.join(', ')}, got ${JSON.stringify(loss)}`);
-  }
-  const backendName = values.backend;
-  if (backendName !== undefined && !(BACKEND_NAMES as readonly string[]).includes(backendName)) {
-    throw new ValidationError(`probe: expected --backend to be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(backendName)}`);
-  }
-  const backend = await initBackend({ backend: backendName as BackendName | undefined });
+  const choices = parseOptions('probe', choicesSchema, { '--arch': archValue, '--loss': values.loss ?? 'last-mse', '--backend': values.backend });
+  const arch = choices['--arch'];
+  const loss = choices['--loss'];
+  const backend = await initBackend({ backend: choices['--backend'] });
 
   const weights = await load(weightsPath, 'weights');
   let net;
@@ -157,7 +171,7 @@ export async function runProbeCommand(argv: readonly string[], io: ProbeIo): Pro
     if (y.rank !== 2 || y.shape[0] !== x.shape[1] || y.shape[1] !== O) {
       throw new ShapeError(`${inputPath}: expected "y" to have shape [${x.shape[1]}, ${O}] (batch of x × outputs of head.weight), got ${describeValue(y.shape)}`);
     }
-    const probe = probeGradientFlow(net, x, y, { loss: loss as ProbeLoss, jacobian: values['no-jacobian'] !== true });
+    const probe = probeGradientFlow(net, x, y, { loss, jacobian: values['no-jacobian'] !== true });
     try {
       const csv = join(outDir, 'time-gradients.csv');
       const gradsFile = join(outDir, 'grads.safetensors');
