@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,11 @@ const TINY_CLI = 'experiments/test/fixtures/tiny-cli.ts';
 interface Done { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 /** Spawns `node --import tsx SCRIPT ...args`; `onStderr` may kill it. */
-function gradlab(script: string, args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<Done> {
+function gradlab(
+  script: string,
+  args: string[],
+  onStderr?: (text: string, kill: () => void, child: ChildProcess) => void,
+): Promise<Done> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: root,
@@ -24,7 +28,7 @@ function gradlab(script: string, args: string[], onStderr?: (text: string, kill:
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
       stderr += d;
-      onStderr?.(stderr, () => child.kill('SIGINT'));
+      onStderr?.(stderr, () => child.kill('SIGINT'), child);
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
@@ -55,31 +59,68 @@ describe('gradlab (spawned)', () => {
     const r = await gradlab(CLI, ['run', 'all', '--fast']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'gradlab: run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --fresh, --verbose, --help\n',
+      'gradlab: run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --jobs, --fail-on-nonfinite, --fresh, --verbose, --help\n',
     );
   });
 
-  test('SIGINT during run leaves complete cells and no temp file; the rerun resumes', async () => {
+  test.each(['1', '2'])('SIGINT (--jobs %s) stops cleanly saying what completed; no temp file; the rerun resumes', async (jobs) => {
     const out = join(mkdtempSync(join(tmpdir(), 'gradlab-sigint-')), 'slow');
     let sent = false;
-    const first = await gradlab(TINY_CLI, ['run', 'slow', '--out', out], (text, kill) => {
+    const first = await gradlab(TINY_CLI, ['run', 'slow', '--jobs', jobs, '--out', out], (text, kill) => {
       if (!sent && /slow: 2\/6 \S+ done/.test(text)) {
         sent = true;
         kill();
       }
     });
-    expect(first.signal).toBe('SIGINT');
+    expect(first.code).toBe(130);
+    expect(first.stderr).toContain('gradlab: SIGINT: stopping; completed cells are kept');
     const files = listFiles(out);
     expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
     const cells = files.filter((f) => f.endsWith('.csv'));
     expect(cells.length).toBeGreaterThanOrEqual(2);
     expect(cells.length).toBeLessThan(6);
+    expect(first.stderr).toMatch(
+      new RegExp(`gradlab: slow: interrupted; ${cells.length} of 6 cells are complete in ".*" \\(${cells.length} computed by this run\\); rerun the same command to resume\n$`),
+    );
     expect(existsSync(join(out, 'slow.csv'))).toBe(false);
 
-    const second = await gradlab(TINY_CLI, ['run', 'slow', '--out', out]);
+    const second = await gradlab(TINY_CLI, ['run', 'slow', '--jobs', jobs, '--out', out]);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain(`slow: resuming, ${cells.length} of 6 cells already done`);
     expect(readFileSync(join(out, 'slow.csv'), 'utf8').trim().split('\n')).toHaveLength(7);
     expect(second.stdout).toContain('manifest: ');
+  });
+
+  test('SIGTERM stops the same way, with exit code 143', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gradlab-sigterm-')), 'slow');
+    let sent = false;
+    const r = await gradlab(TINY_CLI, ['run', 'slow', '--jobs', '2', '--out', out], (text, _kill, child) => {
+      if (!sent && /slow: 1\/6 \S+ done/.test(text)) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    });
+    expect(r.code).toBe(143);
+    expect(r.stderr).toMatch(/gradlab: slow: interrupted; \d of 6 cells are complete/);
+  });
+
+  test.each(['1', '2'])('a diverging cell is recorded and the sweep goes on (--jobs %s); --fail-on-nonfinite stops it', async (jobs) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gradlab-diverge-')), 'diverge');
+    const r = await gradlab(TINY_CLI, ['run', 'diverge', '--quick', '--jobs', jobs, '--out', out]);
+    expect(r.stderr).not.toContain('gradlab:');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('diverge: 3 cells (3 run, 2 diverged (recorded in the manifest))');
+    const meta = JSON.parse(readFileSync(join(out, '.cells', readFileSync(join(out, '.cells', 'current'), 'utf8').trim(), 'size=2,seed=1.meta.json'), 'utf8'));
+    expect(meta).toMatchObject({ status: 'diverged', divergence: { step: 2, reason: 'value = Infinity', lastFinite: { value: 100 } } });
+    expect(readFileSync(join(out, 'diverge.csv'), 'utf8')).toContain('2,1,2,Inf\n');
+
+    const hard = join(mkdtempSync(join(tmpdir(), 'gradlab-diverge-')), 'diverge');
+    const f = await gradlab(TINY_CLI, ['run', 'diverge', '--quick', '--jobs', jobs, '--fail-on-nonfinite', '--out', hard]);
+    expect(f.code).toBe(2);
+    expect(f.stderr.split('\n').filter((l) => l.startsWith('gradlab:'))).toEqual([
+      'gradlab: diverge: cell size=2,seed=1: training diverged: value = Infinity at step 2 (last finite: value = 100.0) ' +
+        '(drop --fail-on-nonfinite to record diverged cells as data and go on)',
+    ]);
+    expect(existsSync(join(hard, 'diverge.csv'))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ const ctx = { experiments: ['depth-gradients', 'time-gradients'], env: {} };
 describe('parseCliArgs', () => {
   test('run with every option', () => {
     const cmd = parseCliArgs(
-      ['run', 'depth-gradients', '--quick', '--seeds', '1..3,7', '--backend', 'cpu', '--out', 'o', '--shard', '2/3', '--data', 'd', '--fresh', '--verbose'],
+      ['run', 'depth-gradients', '--quick', '--seeds', '1..3,7', '--backend', 'cpu', '--out', 'o', '--shard', '2/3', '--data', 'd', '--jobs', '3', '--fail-on-nonfinite', '--fresh', '--verbose'],
       ctx,
     );
     expect(cmd).toEqual({
@@ -21,6 +21,8 @@ describe('parseCliArgs', () => {
       indexDir: undefined,
       shard: { index: 1, count: 3 },
       dataDir: 'd',
+      jobs: 3,
+      failOnNonFinite: true,
       fresh: true,
       verbose: true,
     });
@@ -29,6 +31,7 @@ describe('parseCliArgs', () => {
   test('defaults: full size, results/NAME (full) or out/quick/NAME (quick), GRADLAB_DATA, Slurm shard', () => {
     expect(parseCliArgs(['run', 'time-gradients'], ctx)).toMatchObject({
       size: 'full', outDirs: { 'time-gradients': join('results', 'time-gradients') }, shard: undefined, dataDir: undefined, fresh: false,
+      jobs: undefined, failOnNonFinite: false,
     });
     expect(parseCliArgs(['run', 'all', '--quick'], ctx)).toMatchObject({
       names: ['depth-gradients', 'time-gradients'],
@@ -61,7 +64,7 @@ describe('parseCliArgs', () => {
 
   test.each([
     [['run', 'nope'], /run: unknown experiment "nope"; expected one of depth-gradients, time-gradients, all/],
-    [['run', 'depth-gradients', '--fast'], /run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --fresh, --verbose, --help/],
+    [['run', 'depth-gradients', '--fast'], /run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --jobs, --fail-on-nonfinite, --fresh, --verbose, --help/],
     [['run', 'depth-gradients', '--seeds'], /run: option --seeds needs a value/],
     [['run', 'depth-gradients', '--seeds', '3..1'], /--seeds: expected integers or ranges like 1,2,3 or 1..10, got "3..1"/],
     [['run', 'depth-gradients', '--seeds', '1,x'], /--seeds: .*got "x" \(not an integer\)/],
@@ -69,6 +72,9 @@ describe('parseCliArgs', () => {
     [['run', 'depth-gradients', '--backend', 'gpu'], /--backend: expected one of tensorflow, wasm, cpu, got "gpu"/],
     [['run', 'depth-gradients', '--shard', '0/3'], /--shard: expected i\/n with 1 <= i <= n/],
     [['run', 'depth-gradients', '--quick', '--full'], /--quick and --full exclude each other/],
+    [['run', 'depth-gradients', '--jobs', '0'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "0"$/],
+    [['run', 'depth-gradients', '--jobs', 'two'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "two"$/],
+    [['run', 'depth-gradients', '--jobs', '1.5'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "1.5"$/],
     [['run'], /run: expected an experiment name or "all"; one of depth-gradients, time-gradients, all/],
     [['merge'], /merge: expected one folder/],
     [['frobnicate'], /^unknown command "frobnicate"; expected one of list, run, merge, help/],

@@ -17,6 +17,8 @@ import {
 
 /** Largest number of seeds a `--seeds` list may expand to. */
 export const MAX_SEEDS = 10_000;
+/** Largest `--jobs`. */
+export const MAX_JOBS = 256;
 
 /** `gradlab help` / `--help`. */
 export interface HelpCommand {
@@ -50,6 +52,10 @@ export interface RunCommand {
   shard: Shard | undefined;
   /** `--data`, else `GRADLAB_DATA`. */
   dataDir: string | undefined;
+  /** `--jobs`: worker processes for the cells; undefined means the default (all cores). */
+  jobs: number | undefined;
+  /** `--fail-on-nonfinite`: a diverging cell stops the run instead of being recorded. */
+  failOnNonFinite: boolean;
   fresh: boolean;
   verbose: boolean;
 }
@@ -113,7 +119,8 @@ export const RUN_HELP = `Usage: gradlab run NAME|all [options]
 
 Runs every cell of the experiment's grid for every seed. Completed cells are stored in
 OUT/.cells/ and skipped on the next run (resume); when all are done it writes OUT/NAME.csv,
-the SVG plots and OUT/manifest.json (sha256 of every output).
+the SVG plots and OUT/manifest.json (sha256 of every output). Ctrl-C (SIGINT) or SIGTERM
+stops the run, keeping the completed cells; rerun the same command to resume.
 
 Options:
   --quick             the small size, seconds to minutes (for CI and trying things out)
@@ -125,6 +132,11 @@ Options:
   --shard i/n         run only shard i of n (numbered from 1: 1/3, 2/3, 3/3), then "gradlab merge DIR";
                       default in a Slurm job array: from SLURM_ARRAY_TASK_ID / _COUNT / _MIN
   --data DIR          folder with real data sets (default GRADLAB_DATA); synthetic data otherwise
+  --jobs N            worker processes running cells in parallel (default: all cores, or
+                      SLURM_CPUS_PER_TASK); --jobs 1 runs them one by one in this process.
+                      The files written are the same for every N
+  --fail-on-nonfinite stop with an error when a cell's training reaches NaN/Inf (default: record
+                      the cell as diverged in the manifest and go on)
   --fresh             recompute instead of resuming (with --shard: this shard's cells only)
   --verbose           one line per cell, stack traces on errors
   -h, --help          this text
@@ -151,6 +163,8 @@ const OPTIONS = {
     out: { type: 'string' },
     shard: { type: 'string' },
     data: { type: 'string' },
+    jobs: { type: 'string' },
+    'fail-on-nonfinite': { type: 'boolean' },
     fresh: { type: 'boolean' },
     verbose: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -267,7 +281,7 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
   // run
   const v = values as {
     quick?: boolean; full?: boolean; seeds?: string; backend?: string; out?: string; shard?: string; data?: string;
-    fresh?: boolean; help?: boolean;
+    jobs?: string; 'fail-on-nonfinite'?: boolean; fresh?: boolean; help?: boolean;
   };
   if (v.help === true) return { command: 'help', text: RUN_HELP };
   if (positionals.length === 0) {
@@ -306,7 +320,21 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
     indexDir: target === 'all' ? (out ?? defaultResultsRoot(size)) : undefined,
     shard: v.shard !== undefined ? parseShard(v.shard) : shardFromEnv(env),
     dataDir: nonEmpty(v.data, 'data') ?? (dataEnv === undefined || dataEnv === '' ? undefined : dataEnv),
+    jobs: v.jobs === undefined ? undefined : parseJobs(v.jobs),
+    failOnNonFinite: v['fail-on-nonfinite'] === true,
     fresh: v.fresh === true,
     verbose,
   };
+}
+
+/**
+ * Parses `--jobs`: a positive integer up to `MAX_JOBS`.
+ * @throws ValidationError naming the value
+ */
+export function parseJobs(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_JOBS) {
+    throw new ValidationError(`--jobs: expected a whole number of worker processes from 1 to ${MAX_JOBS}, got ${JSON.stringify(text)}`);
+  }
+  return n;
 }

@@ -56,8 +56,9 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions)
   let skippedReported = false;
   let computeMs = 0;
   let computed = 0;
-  let current: string | undefined;
-  let fraction = 0;
+  // Cells in flight (several when worker processes run them) and their progress.
+  const running = new Map<string, number>();
+  let parallel = 1;
   let lastDraw = 0;
   let shown = false;
   let failed: string | undefined;
@@ -73,8 +74,10 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions)
 
   function eta(): string {
     if (computed === 0) return '';
-    const left = total - done - skipped - (current === undefined ? 0 : fraction);
-    return left <= 0 ? '' : `, ~${formatDuration((computeMs / computed) * left)} left`;
+    let inFlight = 0;
+    for (const f of running.values()) inFlight += f;
+    const left = total - done - skipped - inFlight;
+    return left <= 0 ? '' : `, ~${formatDuration(((computeMs / computed) * left) / parallel)} left`;
   }
 
   function draw(force: boolean): void {
@@ -84,9 +87,13 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions)
     lastDraw = t;
     const finished = done + skipped;
     const width = 20;
-    const filled = total === 0 ? width : Math.round((width * (finished + (current === undefined ? 0 : fraction))) / total);
+    let inFlight = 0;
+    for (const f of running.values()) inFlight += f;
+    const filled = total === 0 ? width : Math.round((width * (finished + inFlight)) / total);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-    const cell = current === undefined ? '' : `  ${current}${fraction > 0 ? ` ${Math.round(fraction * 100)}%` : ''}`;
+    const last = [...running][running.size - 1];
+    const others = running.size > 1 ? ` (+${running.size - 1} running)` : '';
+    const cell = last === undefined ? '' : `  ${last[0]}${last[1] > 0 ? ` ${Math.round(last[1] * 100)}%` : ''}${others}`;
     let text = `${name} ${bar} ${finished}/${total}${eta()}${cell}`;
     const cols = stream.columns !== undefined && stream.columns >= 20 ? stream.columns : 100;
     if (text.length > cols - 1) text = `${text.slice(0, Math.max(0, cols - 2))}…`;
@@ -126,25 +133,27 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions)
           break;
         case 'cell-start':
           reportSkipped();
-          current = event.cellId;
-          fraction = 0;
+          running.set(event.cellId, 0);
+          parallel = Math.max(parallel, running.size);
           draw(true);
           break;
         case 'cell-progress':
-          fraction = Math.min(1, Math.max(0, event.fraction));
+          if (running.has(event.cellId)) running.set(event.cellId, Math.min(1, Math.max(0, event.fraction)));
           draw(false);
           break;
-        case 'cell-done':
+        case 'cell-done': {
           done += 1;
           computed += 1;
           computeMs += event.ms;
-          current = undefined;
-          if (!tty || options.verbose) {
+          running.delete(event.cellId);
+          const status = event.status === 'diverged' ? ', diverged (recorded)' : '';
+          if (!tty || options.verbose || status !== '') {
             clear();
-            line(`${name}: ${event.index + 1}/${event.total} ${event.cellId} done in ${formatDuration(event.ms)}${eta()}`);
+            line(`${name}: ${done + skipped}/${event.total} ${event.cellId} done in ${formatDuration(event.ms)}${status}${eta()}`);
           }
           draw(true);
           break;
+        }
         case 'cell-failed':
           failed = event.cellId;
           clear();

@@ -1,13 +1,18 @@
 /**
  * The `gradlab` command: parses the arguments, runs `list`, `run` or `merge` against an
  * experiment map, shows progress, and maps errors to exit codes — gradlab's own errors (bad
- * options, configs, files) to one line `gradlab: <message>` and exit code 2, anything else
- * (a bug) to exit code 1 with its stack. Streams and environment are parameters, so it runs
+ * options, configs, files) to one line `gradlab: <message>` and exit code 2, an interrupted
+ * run to one line saying what completed and exit code 130, anything else (a bug) to exit
+ * code 1 with its stack. Streams and environment are parameters, so it runs
  * in tests without spawning a process.
  */
 import { relative } from 'node:path';
 import {
+  CellPool,
   GradlabError,
+  InterruptedError,
+  ValidationError,
+  defaultJobs,
   initBackend,
   mergeExperiment,
   readCellsConfig,
@@ -28,6 +33,8 @@ export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
 /** Exit code of bad input: options, configs, files, missing cells. */
 export const EXIT_USAGE = 2;
+/** Exit code of a run stopped by SIGINT (128 + 2, the shell's convention). */
+export const EXIT_INTERRUPTED = 130;
 
 /** What `runCli` reads and writes. */
 export interface CliIo {
@@ -39,6 +46,13 @@ export interface CliIo {
   env?: Record<string, string | undefined>;
   /** Working directory, for printing paths relative to it. Default `process.cwd()`. */
   cwd?: string;
+  /**
+   * Absolute path of a module exporting the same experiments (e.g. `registry.ts`), which
+   * worker processes load to run cells in parallel. Without it, cells run one by one here.
+   */
+  workerModule?: string | undefined;
+  /** Aborted on SIGINT / SIGTERM: the run stops, keeping completed cells. */
+  signal?: AbortSignal | undefined;
 }
 
 function show(path: string, cwd: string): string {
@@ -67,13 +81,33 @@ function printRun(out: ProgressStream, r: RunResult, cwd: string): void {
     );
     return;
   }
-  out.write(`${r.name}: ${r.gridTotal} cells (${r.cellsRun} run${reused}) in ${show(r.outDir, cwd)}\n`);
+  const diverged = r.diverged.length > 0 ? `, ${r.diverged.length} diverged (recorded in the manifest)` : '';
+  out.write(`${r.name}: ${r.gridTotal} cells (${r.cellsRun} run${reused}${diverged}) in ${show(r.outDir, cwd)}\n`);
   if (r.assembled !== undefined) printAssembled(out, r.assembled, cwd);
 }
 
-async function runCommand(cmd: RunCommand, experiments: ExperimentMap, io: Required<CliIo>): Promise<void> {
+async function runCommand(cmd: RunCommand, experiments: ExperimentMap, io: CliIo & Required<Pick<CliIo, 'env' | 'cwd'>>): Promise<void> {
   const backend = await initBackend({ backend: cmd.backend });
-  io.stderr.write(`backend: ${describeBackend(backend)}\n`);
+  if (cmd.jobs !== undefined && cmd.jobs > 1 && io.workerModule === undefined) {
+    throw new ValidationError(`--jobs: this front end cannot run cells in worker processes, got ${cmd.jobs}; use --jobs 1`);
+  }
+  const jobs = io.workerModule === undefined ? 1 : (cmd.jobs ?? defaultJobs(io.env));
+  const pool = jobs > 1 ? new CellPool({ jobs, module: io.workerModule!, backend }) : undefined;
+  io.stderr.write(`backend: ${describeBackend(backend)}; ${jobs === 1 ? 'cells run one by one' : `${jobs} worker processes`}\n`);
+  try {
+    await runAll(cmd, experiments, io, backend, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function runAll(
+  cmd: RunCommand,
+  experiments: ExperimentMap,
+  io: CliIo & Required<Pick<CliIo, 'env' | 'cwd'>>,
+  backend: BackendInfo,
+  pool: CellPool | undefined,
+): Promise<void> {
   const index: IndexEntry[] = [];
   for (const name of cmd.names) {
     const def = findExperiment(experiments, name);
@@ -87,6 +121,9 @@ async function runCommand(cmd: RunCommand, experiments: ExperimentMap, io: Requi
         fresh: cmd.fresh,
         dataDir: cmd.dataDir,
         backend,
+        pool,
+        signal: io.signal,
+        failOnNonFinite: cmd.failOnNonFinite,
         onEvent: (e) => progress.onEvent(e),
       });
       progress.clear();
@@ -95,7 +132,7 @@ async function runCommand(cmd: RunCommand, experiments: ExperimentMap, io: Requi
     } catch (err) {
       progress.clear();
       const cell = progress.failedCell();
-      if (cell !== undefined && err instanceof Error && !err.message.includes(cell)) {
+      if (cell !== undefined && err instanceof Error && !(err instanceof InterruptedError) && !err.message.includes(cell)) {
         err.message = `${name}: cell ${cell}: ${err.message}`;
       }
       throw err;
@@ -114,7 +151,7 @@ async function runCommand(cmd: RunCommand, experiments: ExperimentMap, io: Requi
  * @returns the exit code: 0, 2 for bad input (one line on stderr), 1 for a bug
  */
 export async function runCli(argv: readonly string[], experiments: ExperimentMap, io: CliIo): Promise<number> {
-  const full: Required<CliIo> = { env: process.env, cwd: process.cwd(), ...io };
+  const full: CliIo & Required<Pick<CliIo, 'env' | 'cwd'>> = { env: process.env, cwd: process.cwd(), ...io };
   const verbose = argv.includes('--verbose');
   try {
     if (argv[0] === 'probe') {
@@ -145,6 +182,10 @@ export async function runCli(argv: readonly string[], experiments: ExperimentMap
     }
     return EXIT_OK;
   } catch (err) {
+    if (err instanceof InterruptedError) {
+      full.stderr.write(`gradlab: ${err.message}\n`);
+      return EXIT_INTERRUPTED;
+    }
     if (err instanceof GradlabError) {
       const hint = err.hint === undefined ? '' : ` (${err.hint})`;
       full.stderr.write(`gradlab: ${err.message.split('\n')[0]}${hint}\n`);

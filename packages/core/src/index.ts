@@ -160,6 +160,10 @@ export type {
 export { runExperiment, resolveConfig, DEFAULT_SIZE } from './experiment/runner.js';
 export type { RunOptions, RunResult, ExperimentSize } from './experiment/runner.js';
 export { mergeExperiment } from './experiment/merge.js';
+export { CellPool, defaultJobs } from './experiment/cell-pool.js';
+export type { CellPoolOptions, PoolTask, PoolHandlers } from './experiment/cell-pool.js';
+export { describeDivergence } from './experiment/run-cell.js';
+export type { CellOutcome } from './experiment/run-cell.js';
 export type { MergeOptions } from './experiment/merge.js';
 export type { AssembledOutputs } from './experiment/assemble-results.js';
 export { readCellsConfig, CELLS_DIR } from './experiment/cells-store.js';

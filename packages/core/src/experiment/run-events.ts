@@ -2,6 +2,7 @@
  * Events a run reports through `onEvent`, for the CLI (progress bar or plain lines) or any
  * other front end. The runner itself never prints.
  */
+import type { CellStatus } from './cells-store.js';
 import type { Shard } from './shard.js';
 
 /** Everything `runExperiment` and `mergeExperiment` report, as they happen. */
@@ -12,8 +13,8 @@ export type RunEvent =
   | { type: 'cell-start'; name: string; cellId: string; index: number; total: number }
   /** The running cell reported progress (a fraction in [0, 1]). */
   | { type: 'cell-progress'; name: string; cellId: string; index: number; total: number; fraction: number }
-  /** A cell finished and its rows are on disk. */
-  | { type: 'cell-done'; name: string; cellId: string; index: number; total: number; ms: number; rows: number }
+  /** A cell finished and its rows are on disk; `status` is `'diverged'` when its training went non-finite. */
+  | { type: 'cell-done'; name: string; cellId: string; index: number; total: number; ms: number; rows: number; status?: CellStatus }
   /** A cell was already on disk from an earlier run (resume). */
   | { type: 'cell-skipped'; name: string; cellId: string; index: number; total: number }
   /** A cell threw; the error propagates from `runExperiment` right after this event. */

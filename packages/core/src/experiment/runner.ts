@@ -10,21 +10,19 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { backendInfo, type BackendInfo } from '../backend/backend.js';
-import { ExperimentError, ValidationError, describeValue } from '../errors/gradlab-error.js';
+import { ExperimentError, InterruptedError, ValidationError, describeValue } from '../errors/gradlab-error.js';
 import { parseOptions } from '../errors/schema.js';
 import { removeStaleTempFiles } from '../io/atomic-write.js';
-import { toCsv } from '../io/csv.js';
 import { MANIFEST_FILE } from '../io/manifest.js';
-import { Rng } from '../random/rng.js';
 import { assembleResults, type AssembledOutputs } from './assemble-results.js';
 import { CELLS_DIR, CellsStore } from './cells-store.js';
-import { writeCellArtifact } from './cell-artifacts.js';
+import type { CellPool, PoolTask } from './cell-pool.js';
 import { configHash } from './cell-id.js';
-import { checkSeeds, type CellValue, type ExperimentContext, type ExperimentDefinition, type Row } from './define-experiment.js';
+import { checkSeeds, type CellValue, type ExperimentDefinition } from './define-experiment.js';
 import { planCells, type PlannedCell } from './plan-cells.js';
+import { runCell, type CellOutcome } from './run-cell.js';
 import type { RunEventHandler } from './run-events.js';
 import { checkShard, inShard, type Shard } from './shard.js';
 
@@ -56,6 +54,22 @@ export interface RunOptions<C extends object = object> {
   backend?: BackendInfo | undefined;
   /** Progress, notices and results, as they happen. */
   onEvent?: RunEventHandler | undefined;
+  /**
+   * Worker processes to run the cells in, in parallel (see `CellPool`). Default: none, the
+   * cells run one after another in this process. The bytes written are the same either way.
+   */
+  pool?: CellPool | undefined;
+  /**
+   * Stops the run when aborted: between cells in this process, at once with a pool (cells in
+   * flight are discarded). Completed cells are kept; `runExperiment` throws an
+   * `InterruptedError` saying how many are done, and rerunning resumes.
+   */
+  signal?: AbortSignal | undefined;
+  /**
+   * A cell whose training diverges (reports NaN/Inf through `ctx.diverged`) stops the run with
+   * a `NonFiniteError` instead of being recorded as `diverged` data. Default false.
+   */
+  failOnNonFinite?: boolean | undefined;
 }
 
 /** What `runExperiment` did. */
@@ -76,6 +90,8 @@ export interface RunResult<C extends object = object> {
   cellsRun: number;
   /** Cells found complete and skipped. */
   cellsSkipped: number;
+  /** Ids of the cells computed by this call that diverged (recorded as data). */
+  diverged: string[];
   /** Cells in the whole grid (all shards, all seeds). */
   gridTotal: number;
   /** Ids of the grid's cells still missing (other shards' work); empty once assembled. */
@@ -130,75 +146,15 @@ function removePreviousOutputs(outDir: string): void {
   rmSync(path, { force: true });
 }
 
-/** Fills the columns a row left out that the cell knows (its keys and the seed). */
-function completeRow(row: Row, cell: Record<string, CellValue>, seed: number, columns: readonly string[]): Row {
-  let out = row;
-  for (const column of columns) {
-    if (Object.prototype.hasOwnProperty.call(row, column)) continue;
-    const value = column === 'seed' ? seed : cell[column];
-    if (value === undefined) continue;
-    if (out === row) out = { ...row };
-    out[column] = value;
-  }
-  return out;
-}
-
-/** Runs one cell and stores it. */
-async function runCell<C extends object>(
-  def: ExperimentDefinition<C, Record<string, CellValue>>,
-  config: C,
-  planned: PlannedCell,
-  store: CellsStore,
-  base: { backend: BackendInfo; dataDir: string | undefined; seenNotices: Set<string>; onEvent: RunEventHandler | undefined },
-  index: number,
-  total: number,
-): Promise<{ ms: number; rows: number }> {
-  const { name } = def;
-  const cellNotices: string[] = [];
-  const ctx: ExperimentContext = {
-    rng: new Rng(planned.seed).fork(planned.key === '' ? name : `${name}/${planned.key}`),
-    backend: base.backend,
-    dataDir: base.dataDir,
-    notice(message: string) {
-      if (typeof message !== 'string' || message === '') {
-        throw new ValidationError(`${name}: expected a notice to be a non-empty string, got ${describeValue(message)}`);
-      }
-      if (!cellNotices.includes(message)) cellNotices.push(message);
-      if (!base.seenNotices.has(message)) {
-        base.seenNotices.add(message);
-        base.onEvent?.({ type: 'notice', name, message, cellId: planned.id });
-      }
-    },
-    onProgress(fraction: number) {
-      base.onEvent?.({ type: 'cell-progress', name, cellId: planned.id, index, total, fraction });
-    },
-    artifact(file: string, data: Uint8Array | string) {
-      writeCellArtifact(store, planned.id, name, file, data);
-    },
-  };
-  const t0 = performance.now();
-  const rows = await def.run({ ...planned.cell, seed: planned.seed }, config, ctx);
-  const ms = performance.now() - t0;
-  if (!Array.isArray(rows)) {
-    throw new ExperimentError(`${name}: cell ${planned.id}: expected run() to return an array of rows, got ${describeValue(rows)}`);
-  }
-  let csv: string;
-  try {
-    csv = toCsv(rows.map((r) => completeRow(r, planned.cell, planned.seed, def.columns)), def.columns);
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    throw new ExperimentError(`${name}: cell ${planned.id} returned rows that do not fit the columns: ${err.message}`, { cause: err });
-  }
-  store.write(planned.id, csv, { backend: base.backend, notices: cellNotices, ms: Math.round(ms), rows: rows.length });
-  return { ms, rows: rows.length };
-}
-
 /**
- * Runs an experiment (see the file comment). Cells run one after another; an error in a cell
- * propagates at once (after a `cell-failed` event) and leaves no file of that cell.
+ * Runs an experiment (see the file comment). Cells run one after another, or in the worker
+ * processes of `options.pool`; an error in a cell propagates at once (after a `cell-failed`
+ * event) and leaves no file of that cell.
  * @returns what was run, and the outputs when this call assembled them
  * @throws ValidationError for a bad config, seeds or shard (naming the field); ExperimentError
- *   for a bad grid, rows that do not fit the columns or bad plots; whatever a cell throws
+ *   for a bad grid, rows that do not fit the columns or bad plots; InterruptedError when
+ *   `signal` aborts; NonFiniteError when a cell diverges under `failOnNonFinite`; whatever a
+ *   cell throws
  * @example
  * await initBackend();
  * const result = await runExperiment(depthGradients, { size: 'quick', outDir: 'out/quick/depth-gradients' });
@@ -243,27 +199,95 @@ export async function runExperiment<C extends object, K extends Record<string, C
   store.writeConfig({ name: def.name, size, configHash: hash, config: config as Record<string, unknown> });
   onEvent?.({ type: 'plan', name: def.name, total: mine.length, gridTotal: plan.length, shard, configHash: hash });
 
-  const base = { backend, dataDir: options.dataDir, seenNotices: new Set<string>(), onEvent };
+  const seenNotices = new Set<string>();
+  const notice = (cellId: string, message: string) => {
+    if (seenNotices.has(message)) return;
+    seenNotices.add(message);
+    onEvent?.({ type: 'notice', name: def.name, message, cellId });
+  };
+  const failOnNonFinite = options.failOnNonFinite === true;
+  const signal = options.signal;
   let cellsRun = 0;
   let cellsSkipped = 0;
-  for (let index = 0; index < mine.length; index++) {
-    const planned = mine[index]!;
-    const event = { name: def.name, cellId: planned.id, index, total: mine.length };
+  const diverged: string[] = [];
+  const todo: { planned: PlannedCell; index: number }[] = [];
+  mine.forEach((planned, index) => {
     if (store.has(planned.id)) {
       cellsSkipped += 1;
-      onEvent?.({ type: 'cell-skipped', ...event });
-      continue;
+      onEvent?.({ type: 'cell-skipped', name: def.name, cellId: planned.id, index, total: mine.length });
+    } else {
+      todo.push({ planned, index });
     }
-    onEvent?.({ type: 'cell-start', ...event });
-    let done: { ms: number; rows: number };
+  });
+  const finished = (planned: PlannedCell, index: number, done: CellOutcome) => {
+    cellsRun += 1;
+    if (done.status === 'diverged') diverged.push(planned.id);
+    onEvent?.({ type: 'cell-done', name: def.name, cellId: planned.id, index, total: mine.length, ms: done.ms, rows: done.rows, status: done.status });
+  };
+  const interrupted = () => {
+    const complete = plan.filter((c) => store.has(c.id)).length;
+    return new InterruptedError(
+      `${def.name}: interrupted; ${complete} of ${plan.length} cells are complete in ${JSON.stringify(outDir)} ` +
+        `(${cellsRun} computed by this run); rerun the same command to resume`,
+    );
+  };
+
+  if (options.pool === undefined) {
+    for (const { planned, index } of todo) {
+      if (signal?.aborted === true) throw interrupted();
+      const event = { name: def.name, cellId: planned.id, index, total: mine.length };
+      onEvent?.({ type: 'cell-start', ...event });
+      let done: CellOutcome;
+      try {
+        done = await runCell({
+          def: anyDef,
+          config,
+          planned,
+          store,
+          backend,
+          dataDir: options.dataDir,
+          failOnNonFinite,
+          hooks: {
+            notice: (message) => notice(planned.id, message),
+            progress: (fraction) => onEvent?.({ type: 'cell-progress', ...event, fraction }),
+          },
+        });
+      } catch (error) {
+        onEvent?.({ type: 'cell-failed', ...event, error });
+        throw error;
+      }
+      finished(planned, index, done);
+    }
+    if (signal?.aborted === true && todo.length > 0) throw interrupted();
+  } else {
+    const byId = new Map(todo.map((t) => [t.planned.id, t]));
+    const tasks: PoolTask[] = todo.map(({ planned }) => ({
+      name: def.name,
+      config: config as Record<string, unknown>,
+      configHash: hash,
+      position: planned.position,
+      cellId: planned.id,
+      outDir,
+      dataDir: options.dataDir,
+      failOnNonFinite,
+    }));
+    const eventOf = (task: PoolTask) => ({ name: def.name, cellId: task.cellId, index: byId.get(task.cellId)!.index, total: mine.length });
     try {
-      done = await runCell(anyDef, config, planned, store, base, index, mine.length);
+      await options.pool.run(
+        tasks,
+        {
+          start: (task) => onEvent?.({ type: 'cell-start', ...eventOf(task) }),
+          notice: (task, message) => notice(task.cellId, message),
+          progress: (task, fraction) => onEvent?.({ type: 'cell-progress', ...eventOf(task), fraction }),
+          done: (task, outcome) => finished(byId.get(task.cellId)!.planned, byId.get(task.cellId)!.index, outcome),
+          failed: (task, error) => onEvent?.({ type: 'cell-failed', ...eventOf(task), error }),
+        },
+        signal,
+      );
     } catch (error) {
-      onEvent?.({ type: 'cell-failed', ...event, error });
+      if (signal?.aborted === true) throw interrupted();
       throw error;
     }
-    cellsRun += 1;
-    onEvent?.({ type: 'cell-done', ...event, ...done });
   }
 
   const missing = plan.filter((c) => !store.has(c.id)).map((c) => c.id);
@@ -276,6 +300,7 @@ export async function runExperiment<C extends object, K extends Record<string, C
     shard,
     cellsRun,
     cellsSkipped,
+    diverged,
     gridTotal: plan.length,
     missing,
     assembled: undefined,
