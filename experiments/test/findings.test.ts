@@ -1,0 +1,179 @@
+import { describe, expect, test } from 'vitest';
+import type { Row } from '@gradlab/core';
+import { FINDINGS } from '../src/findings/index.js';
+import { depthGradientsFinding } from '../src/findings/depth-gradients.js';
+import { timeGradientsFinding } from '../src/findings/time-gradients.js';
+import { explodingClippingFinding } from '../src/findings/exploding-clipping.js';
+import { tbpttWindowFinding } from '../src/findings/tbptt-window.js';
+import { longTermMemoryFinding } from '../src/findings/long-term-memory.js';
+import { rbmLikelihoodFinding } from '../src/findings/rbm-likelihood.js';
+import { pretrainingFinding } from '../src/findings/pretraining.js';
+import { deepAutoencoderFinding } from '../src/findings/deep-autoencoder.js';
+import { fmt, fmtSeeds } from '../src/findings/stats.js';
+import { EXPERIMENTS } from '../src/registry.js';
+
+test('every registered experiment has a finding module', () => {
+  expect([...FINDINGS.keys()].sort()).toEqual([...EXPERIMENTS.keys()].sort());
+});
+
+test('number format: 3 significant digits, exponents outside [1e-3, 1e5), mean ± std', () => {
+  expect([fmt(0.123456), fmt(1.5e-9), fmt(123456), fmt(0), fmt(NaN), fmt(Infinity), fmt(1e-7)]).toEqual(['0.123', '1.5e-9', '1.23e+5', '0', 'n/a', '∞', '1e-7']);
+  expect(fmtSeeds([1, 3])).toBe('2 ± 1.41');
+  expect(fmtSeeds([0.5])).toBe('0.5');
+});
+
+/** depth-gradients rows: ‖∂L/∂h_l‖ = r^(D−l) for the given per-layer ratio r. */
+function depthRows(ratios: Record<string, number[]>, D = 5): Row[] {
+  return Object.entries(ratios).flatMap(([init, perSeed]) =>
+    perSeed.flatMap((r, s) =>
+      Array.from({ length: D }, (_, i) => ({ depth: D, activation: 'tanh', init, variant: 'plain', seed: s + 1, step: 0, layer: i + 1, grad_act_l2: r ** (D - 1 - i), grad_l2: 1 })),
+    ),
+  );
+}
+const depthConfig = { depths: [5], seeds: [1, 2], width: 8, imageSize: 8, batchSize: 4 };
+
+describe('depth-gradients finding', () => {
+  test.each([
+    [{ standard: [0.57, 0.6], 'glorot-uniform': [0.9, 0.95] }, 'reproduced'],
+    [{ standard: [0.57, 0.8], 'glorot-uniform': [0.9, 0.95] }, 'partly'], // one seed of the standard init does not shrink
+    [{ standard: [0.95, 0.9], 'glorot-uniform': [0.5, 0.6] }, 'not'],
+  ])('%j → %s', (ratios, verdict) => {
+    const f = depthGradientsFinding(depthRows(ratios), depthConfig);
+    expect(f.verdict).toBe(verdict);
+    expect(f.keyNumbers.rows.find((r) => r[1] === 'standard')![2]).toBe(fmtSeeds(ratios.standard));
+  });
+
+  test('no tanh/standard cells: not, saying why', () => {
+    const f = depthGradientsFinding(depthRows({ 'glorot-uniform': [1] }), depthConfig);
+    expect(f.verdict).toBe('not');
+    expect(f.why).toMatch(/^the run has no plain tanh network with the standard and the Glorot initialisation/);
+  });
+});
+
+/** time-gradients rows with jac = c·rate^lag. */
+function lagRows(model: string, rho: number | '', eta: number | '', rate: number, T = 11, c = 1): Row[] {
+  return Array.from({ length: T }, (_, t) => {
+    const lag = T - 1 - t;
+    const jac = c * rate ** lag;
+    return { model, rho, forget_bias: model === 'lstm' ? 1 : '', seed: 1, t, lag, grad_l2: jac, jac_l2: jac, jac_max: jac, eta, bound: eta === '' ? '' : eta ** lag };
+  });
+}
+const timeConfig = { steps: 11, seeds: [1], activations: ['linear', 'tanh'], scales: [0.5, 2], forgetBiases: [1], gru: false, hidden: 4, batch: 2 };
+
+describe('time-gradients finding', () => {
+  const lstm = lagRows('lstm', '', '', 0.8);
+  test('bound holds and the linear rate is exact: reproduced', () => {
+    const rows = [...lagRows('rnn-linear', 0.5, 0.5, 0.5), ...lagRows('rnn-linear', 2, 2, 2), ...lagRows('rnn-tanh', 0.5, 0.5, 0.45), ...lstm];
+    const f = timeGradientsFinding(rows, timeConfig);
+    expect(f.verdict).toBe('reproduced');
+    expect(f.keyNumbers.rows.map((r) => r[2])).toEqual(['0.5', '2', '0.45', '0.8']);
+  });
+  test('the linear rate is off by 5%: partly', () => {
+    const f = timeGradientsFinding([...lagRows('rnn-linear', 2, 2, 2.1), ...lagRows('rnn-tanh', 0.5, 0.5, 0.45), ...lstm], timeConfig);
+    expect(f.verdict).toBe('partly');
+  });
+  test('a bound violated and the linear rate off: not, naming the setting', () => {
+    const f = timeGradientsFinding([...lagRows('rnn-linear', 2, 2, 2.1), ...lagRows('rnn-tanh', 0.5, 0.5, 0.6), ...lstm], timeConfig);
+    expect(f.verdict).toBe('not');
+    expect(f.why).toMatch(/the bound is violated for tanh RNN, s = 0\.5/);
+    expect(f.keyNumbers.rows.find((r) => r[0] === 'tanh RNN, s = 0.5')![5]).toBe('NO');
+  });
+});
+
+describe('exploding-clipping finding', () => {
+  const surface = (peak: number) => [0.1, 0.1, 0.1, peak].map((g, i) => ({ part: 'surface', model: 'one-unit', rho: '', clip: '', seed: 1, step: '', w: 4, b: i, loss: 0.1, grad_norm_preclip: g, nonfinite: 0, test_mse: '' }));
+  const traj = (clip: string | number, losses: number[]) =>
+    losses.flatMap((l, s) => [0, 10].map((step) => ({ part: 'trajectory', model: 'one-unit', rho: '', clip, seed: s + 1, step, w: 5, b: -3, loss: step === 0 ? 0.3 : l, grad_norm_preclip: 1, nonfinite: 0, test_mse: '' })));
+  const train = (clip: string | number, blowUp: boolean) =>
+    [1, 2].flatMap((seed) => [0, 20].map((step) => ({ part: 'training', model: 'rnn-relu', rho: 3, clip, seed, step, w: '', b: '', loss: blowUp && step === 20 ? NaN : 0.2, grad_norm_preclip: 1, nonfinite: blowUp && step === 20 ? 3 : 0, test_mse: 0.17 })));
+  const config = { seeds: [1, 2], surfaceW: [3, 8], surfaceWStep: 1, surfaceBStep: 1, trajectoryLearningRate: 3, trajectoryClip: 0.5, models: ['rnn-relu'], rhos: [3], hidden: 4, addingSteps: 5, iterations: 20, learningRate: 0.1, clips: ['none', 1] };
+  test.each([
+    [1000, [0.01, 0.005], true, 'reproduced'],
+    [1000, [0.01, 0.02], true, 'partly'], // the clipped trajectory ends higher in one seed
+    [1000, [0.01, 0.02], false, 'not'], // and no unclipped run blew up
+    [5, [0.01, 0.005], true, 'not'], // no cliff on the surface
+  ])('peak %d, clipped losses %j, unclipped blows up %s → %s', (peak, clippedLoss, blowUp, verdict) => {
+    const rows = [...surface(peak), ...traj('none', [0.01, 0.01]), ...traj(0.5, clippedLoss), ...train('none', blowUp), ...train(1, false)] as Row[];
+    const f = explodingClippingFinding(rows, config);
+    expect(f.verdict).toBe(verdict);
+    expect(f.keyNumbers.rows.find((r) => r[0] === 'rnn-relu, ρ = 3' && r[1] === 'none')![2]).toBe(blowUp ? '2 of 2' : '0 of 2');
+  });
+});
+
+describe('tbptt-window finding', () => {
+  const row = (scheme: string, k2: number, accuracy: number) => ({ task: 'echo', model: 'lstm', dep_len: 5, scheme, k1: scheme === 'k1=1' ? 1 : k2, k2, seed: 1, step: 100, accuracy, cos_to_full: 0.5 });
+  const config = { symbols: 4, updates: 100, seeds: [1], steps: 20, delays: [5], windows: [2, 10], models: ['lstm'], hidden: 8 };
+  test.each([
+    [0.26, 0.95, 'reproduced'],
+    [0.26, 0.6, 'partly'],
+    [0.7, 0.95, 'not'], // learned without a gradient path
+  ])('blind run %d, long-window run %d → %s', (blind, windowed, verdict) => {
+    const f = tbpttWindowFinding([row('k1=1', 2, blind), row('k1=1', 10, windowed)], config);
+    expect(f.verdict).toBe(verdict);
+    expect(f.keyNumbers.rows[0]![6]).toBe('no path (k ≤ L)');
+  });
+  test('partly says when the run is too short', () => {
+    expect(tbpttWindowFinding([row('k1=1', 2, 0.26), row('k1=1', 10, 0.5)], config).why).toMatch(/a quick-size run: too few updates to decide/);
+  });
+});
+
+describe('long-term-memory finding', () => {
+  const rows = (T: number, mse: Record<string, number>) =>
+    Object.entries(mse).flatMap(([model, m]) => [0, 100].map((step) => ({ model, T, seed: 1, step, test_mse: step === 0 ? 0.2 : m, solved: 0.5 })));
+  const config = (T: number) => ({ lengths: [T], models: ['rnn-tanh', 'irnn', 'lstm'], seeds: [1], hidden: 8, learningRates: {}, clip: 1, iterations: 100, batchSize: 4, testSize: 8 });
+  test.each([
+    [100, { 'rnn-tanh': 0.16, irnn: 0.005, lstm: 0.002 }, 'reproduced'],
+    [25, { 'rnn-tanh': 0.16, irnn: 0.005, lstm: 0.002 }, 'partly'], // T too short to decide
+    [100, { 'rnn-tanh': 0.005, irnn: 0.005, lstm: 0.002 }, 'partly'], // tanh RNN does not fail
+    [100, { 'rnn-tanh': 0.16, irnn: 0.005, lstm: 0.05 }, 'not'],
+  ])('T = %d, %j → %s', (T, mse, verdict) => {
+    const f = longTermMemoryFinding(rows(T, mse), config(T));
+    expect(f.verdict).toBe(verdict);
+    if (T < 100) expect(f.why).toMatch(/T = 25 < 100 is too short to decide/);
+  });
+});
+
+describe('rbm-likelihood finding', () => {
+  const curve = (method: string, k: number, lls: number[]) => lls.map((exact_ll, i) => ({ method, k, seed: 1, epoch: i * 10, exact_ll, recon_error: 0.1 }));
+  const config = { seeds: [1], imageSize: 4, numHidden: 16, epochs: 3000, batchSize: 10, learningRate: 0.1, momentum: 0.5 };
+  test.each([
+    [[-5, -4, -6], [-5, -4, -4.5], 'reproduced'], // CD-1 falls 2 nats, PCD and CD-10 end higher
+    [[-5, -4, -4.1], [-5, -4.5, -4.6], 'partly'], // only CD-10 > CD-1
+    [[-5, -4, -3.9], [-5, -4.5, -4.6], 'not'], // CD-1 best, no fall
+  ])('CD-1 %j, PCD-1 %j → %s', (cd1, pcd, verdict) => {
+    const rows = [...curve('cd', 1, cd1), ...curve('cd', 10, [-5, -4.2, -4]), ...curve('pcd', 1, pcd)];
+    expect(rbmLikelihoodFinding(rows, config).verdict).toBe(verdict);
+  });
+});
+
+describe('pretraining finding', () => {
+  const rows = (errors: Record<string, number[]>) =>
+    Object.entries(errors).flatMap(([init, perSeed]) =>
+      perSeed.flatMap((e, s) => [0, 5].flatMap((epoch) => [1, 2, 3].map((layer) => ({ init, depth: 2, seed: s + 1, epoch, layer, grad_l2: layer, test_error: epoch === 0 ? 0.9 : e })))),
+    );
+  const config = { depths: [2], seeds: [1, 2], width: 10, trainSize: 10, testSize: 10, randomInit: 'standard', pretrainEpochs: 1, epochs: 20, learningRate: 0.1, momentum: 0.9 };
+  test.each([
+    [{ random: [0.15, 0.16], dbn: [0.12, 0.13] }, 'reproduced'],
+    [{ random: [0.15, 0.16], dbn: [0.148, 0.13] }, 'partly'], // 1.3% gain in one seed
+    [{ random: [0.15, 0.16], dbn: [0.16, 0.17] }, 'not'],
+  ])('%j → %s', (errors, verdict) => {
+    const f = pretrainingFinding(rows(errors), config);
+    expect(f.verdict).toBe(verdict);
+    expect(f.keyNumbers.rows.map((r) => r[0])).toEqual(['random', 'dbn']);
+  });
+});
+
+describe('deep-autoencoder finding', () => {
+  const rows = (random: number, rbm: number) =>
+    Object.entries({ random, rbm }).flatMap(([init, e]) => [0, 5].map((epoch) => ({ init, seed: 1, epoch, split: 'test', recon_error: epoch === 0 ? 100 : e, layer: '', grad_l2: '' })));
+  const config = { layerSizes: [784, 30], seeds: [1], trainSize: 10, testSize: 10, randomInit: 'normal-0.01', pretrainEpochs: 1, epochs: 20, optimizer: 'sgd', learningRate: 0.001 };
+  test.each([
+    [60, 20, 'reproduced'],
+    [60, 45, 'partly'],
+    [60, 58, 'not'],
+  ])('random %d, rbm %d → %s', (random, rbm, verdict) => {
+    const f = deepAutoencoderFinding(rows(random, rbm), config);
+    expect(f.verdict).toBe(verdict);
+    expect(f.keyNumbers.rows).toEqual([['random', '100', String(random)], ['rbm', '100', String(rbm)]]);
+  });
+});
