@@ -7,7 +7,7 @@
  *
  * References: Pascanu, Mikolov & Bengio (2013), sect. 2–3; Bengio, Simard & Frasconi (1994).
  */
-import { ShapeError, describeValue, invalidArgument, tf } from '@gradlab/core';
+import { ShapeError, describeValue, oneOf, parseOptions, tf, z } from '@gradlab/core';
 import type { CsvRow } from '@gradlab/core';
 import { bptt } from './bptt.js';
 import { jacobianNorms } from './jacobian-norms.js';
@@ -25,6 +25,11 @@ export interface GradientFlowProbeOptions {
   /** Also measure ‖∂h_{T−1}/∂h_t‖₂ (default true; costs T backward steps at batch H·B). */
   jacobian?: boolean;
 }
+
+const optionsSchema = z.strictObject({
+  loss: oneOf(PROBE_LOSSES).default('last-mse'),
+  jacobian: z.boolean({ error: 'true or false' }).default(true),
+});
 
 /** What {@link probeGradientFlow} returns; call `dispose()` when done. */
 export interface GradientFlowProbe {
@@ -52,8 +57,7 @@ export interface GradientFlowProbe {
  */
 export function probeGradientFlow(net: RecurrentNet, x: tf.Tensor, y: tf.Tensor, options: GradientFlowProbeOptions = {}): GradientFlowProbe {
   const where = 'probeGradientFlow';
-  const loss = options.loss ?? 'last-mse';
-  if (!(PROBE_LOSSES as readonly string[]).includes(loss)) throw invalidArgument(where, 'loss', loss, `one of ${PROBE_LOSSES.join(', ')}`);
+  const opts = parseOptions(where, optionsSchema, options);
   const { steps, batch } = net.checkInput(x, where);
   if (!(y instanceof tf.Tensor) || y.rank !== 2 || y.shape[0] !== batch || y.shape[1] !== net.spec.outputSize) {
     throw new ShapeError(
@@ -62,7 +66,7 @@ export function probeGradientFlow(net: RecurrentNet, x: tf.Tensor, y: tf.Tensor,
   }
   const g = bptt(net, x, y, { loss: 'mse', at: 'last', measure: true });
   try {
-    const jac = options.jacobian === false ? undefined : jacobianNorms(net, x);
+    const jac = opts.jacobian ? jacobianNorms(net, x) : undefined;
     const columns = ['t', 'lag', 'grad_h_l2'];
     if (g.gradC.length > 0) columns.push('grad_c_l2');
     if (jac) columns.push('jac_l2');

@@ -5,8 +5,7 @@
  * thrown: a NaN loss or non-finite gradient shows up in the records (and training can stop early).
  * Progress goes to a callback; nothing is printed.
  */
-import { invalidArgument, tf } from '@gradlab/core';
-import type { Optimizer, Rng } from '@gradlab/core';
+import { Optimizer, Rng, invalidArgument, parseOptions, positiveInt, tf, z } from '@gradlab/core';
 import { bptt } from './bptt.js';
 import type { RecurrentNet } from './recurrent-net.js';
 import type { SequenceTask } from './tasks/sequence-task.js';
@@ -32,6 +31,22 @@ export interface TrainOnTaskOptions {
   onEval?: (record: TrainingRecord) => void;
 }
 
+const optionsSchema = z.strictObject({
+  iterations: positiveInt(),
+  batchSize: positiveInt(),
+  optimizer: z.custom<Optimizer>((v) => v instanceof Optimizer, { error: 'an Optimizer (SGD, Adam, …)' }),
+  truncation: z.strictObject({ k1: positiveInt(), k2: positiveInt() }, { error: 'an object { k1, k2 }' }).optional(),
+  evalEvery: positiveInt().default(100),
+  testSet: z
+    .custom<{ x: tf.Tensor; y: tf.Tensor; dispose(): void }>(
+      (v) => typeof v === 'object' && v !== null && (v as { x?: unknown }).x instanceof tf.Tensor && (v as { y?: unknown }).y instanceof tf.Tensor,
+      { error: 'a test set { x, y } from task.testSet(size, seed)' },
+    )
+    .optional(),
+  stopOnNonFinite: z.boolean({ error: 'true or false' }).default(true),
+  onEval: z.custom<(record: TrainingRecord) => void>((v) => typeof v === 'function', { error: 'a function' }).optional(),
+});
+
 /** One evaluation point of a training run. */
 export interface TrainingRecord {
   /** Minibatches processed so far. */
@@ -51,26 +66,23 @@ export interface TrainingRecord {
 /**
  * Trains `net` on `task`; returns every evaluation record.
  * @param rng minibatches are drawn from it
- * @throws ValidationError for bad options
+ * @throws ValidationError for bad options (unknown keys included), or `rng` not an Rng
  * @example
  * const task = addingProblem(100);
  * const records = trainOnTask(lstm, task, { iterations: 2000, batchSize: 32, optimizer: new Adam({ learningRate: 1e-2 }), testSet: task.testSet(1000, seed) }, rng);
  */
 export function trainOnTask(net: RecurrentNet, task: SequenceTask, options: TrainOnTaskOptions, rng: Rng): TrainingRecord[] {
-  const where = 'trainOnTask';
-  const { iterations, batchSize, optimizer } = options;
-  if (!Number.isSafeInteger(iterations) || iterations < 1) throw invalidArgument(where, 'iterations', iterations, 'a positive integer');
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArgument(where, 'batchSize', batchSize, 'a positive integer');
-  const evalEvery = options.evalEvery ?? 100;
-  if (!Number.isSafeInteger(evalEvery) || evalEvery < 1) throw invalidArgument(where, 'evalEvery', evalEvery, 'a positive integer');
-  const stop = options.stopOnNonFinite ?? true;
+  const opts = parseOptions('trainOnTask', optionsSchema, options);
+  if (!(rng instanceof Rng)) throw invalidArgument('trainOnTask', 'rng', rng, 'an Rng');
+  const { iterations, batchSize, optimizer, evalEvery } = opts;
+  const stop = opts.stopOnNonFinite;
   const records: TrainingRecord[] = [];
   let lossSum = 0;
   let lossCount = 0;
   let maxNorm = NaN;
   let nonFinite = 0;
   const evaluate = (iteration: number): boolean => {
-    const score = options.testSet ? task.evaluate(net, options.testSet) : { loss: NaN, accuracy: NaN };
+    const score = opts.testSet ? task.evaluate(net, opts.testSet) : { loss: NaN, accuracy: NaN };
     const record: TrainingRecord = {
       iteration,
       trainLoss: lossCount === 0 ? NaN : lossSum / lossCount,
@@ -80,7 +92,7 @@ export function trainOnTask(net: RecurrentNet, task: SequenceTask, options: Trai
       testAccuracy: score.accuracy,
     };
     records.push(record);
-    options.onEval?.(record);
+    opts.onEval?.(record);
     lossSum = 0;
     lossCount = 0;
     maxNorm = NaN;
@@ -96,7 +108,7 @@ export function trainOnTask(net: RecurrentNet, task: SequenceTask, options: Trai
   for (let it = 1; it <= iterations; it++) {
     const batch = task.sample(batchSize, rng);
     try {
-      if (options.truncation === undefined) {
+      if (opts.truncation === undefined) {
         const g = bptt(net, batch.x, batch.y, { ...task.loss, measure: false });
         try {
           noteStep(optimizer.step(net.params, g.grads));
@@ -107,7 +119,7 @@ export function trainOnTask(net: RecurrentNet, task: SequenceTask, options: Trai
         }
       } else {
         let chunkLoss = 0;
-        const r = truncatedBptt(net, batch.x, batch.y, { ...task.loss, ...options.truncation }, (u) => {
+        const r = truncatedBptt(net, batch.x, batch.y, { ...task.loss, ...opts.truncation }, (u) => {
           noteStep(optimizer.step(net.params, u.grads));
           chunkLoss += u.weight * u.loss;
         });

@@ -5,8 +5,10 @@
  * synthetic Shapeset-like images at the same 28×28 size — with a notice saying so, for the
  * manifest and the console.
  */
-import { ValidationError } from '../errors/gradlab-error.js';
-import type { Rng } from '../random/rng.js';
+import { z } from 'zod';
+import { invalidArgument } from '../errors/gradlab-error.js';
+import { parseOptions, positiveInt } from '../errors/schema.js';
+import { Rng } from '../random/rng.js';
 import type { LabeledData } from './labeled-data.js';
 import { findDataDir, loadMnistLike } from './mnist-like.js';
 import { shapeset } from './shapeset.js';
@@ -35,25 +37,30 @@ export interface ImageData {
   notice: string | undefined;
 }
 
+const configSchema = z.strictObject({
+  dataDir: z.string({ error: 'a directory path' }).optional(),
+  trainSize: positiveInt(),
+  testSize: positiveInt(),
+});
+
 /**
  * The first `trainSize` / `testSize` examples of an MNIST-like set, or synthetic 28×28
  * Shapeset-like images when none is installed.
  * @param rng used only for synthetic data (its forks 'synthetic/train' and 'synthetic/test')
- * @throws ValidationError for bad sizes; FileFormatError for a malformed data file
+ * @throws ValidationError for a bad config (unknown key, sizes that are not positive integers)
+ *   or `rng` not an Rng; FileFormatError for a malformed data file
  * @example const d = await loadImageData({ dataDir: ctx.dataDir, trainSize: 60000, testSize: 10000 }, rng); if (d.notice) ctx.notice(d.notice);
  */
 export async function loadImageData(config: ImageDataConfig, rng: Rng): Promise<ImageData> {
-  for (const key of ['trainSize', 'testSize'] as const) {
-    const v = config[key];
-    if (!Number.isSafeInteger(v) || v < 1) throw new ValidationError(`loadImageData: expected ${key} to be a positive integer, got ${String(v)}`);
-  }
-  const dir = findDataDir(config.dataDir);
+  const { dataDir, trainSize, testSize } = parseOptions('loadImageData', configSchema, config);
+  if (!(rng instanceof Rng)) throw invalidArgument('loadImageData', 'rng', rng, 'an Rng');
+  const dir = findDataDir(dataDir);
   if (dir !== undefined) {
-    const d = await loadMnistLike(dir, { limitTrain: config.trainSize, limitTest: config.testSize });
+    const d = await loadMnistLike(dir, { limitTrain: trainSize, limitTest: testSize });
     return { train: d.train, test: d.test, imageShape: [d.imageShape[0]!, d.imageShape[1]!], source: dir, notice: undefined };
   }
-  const train = shapeset({ n: config.trainSize, size: 28 }, rng.fork('synthetic/train'));
-  const test = shapeset({ n: config.testSize, size: 28 }, rng.fork('synthetic/test'));
+  const train = shapeset({ n: trainSize, size: 28 }, rng.fork('synthetic/train'));
+  const test = shapeset({ n: testSize, size: 28 }, rng.fork('synthetic/test'));
   return {
     train,
     test,
