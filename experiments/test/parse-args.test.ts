@@ -57,6 +57,11 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(argv, ctx).command).toBe(command);
   });
 
+  test('the last of --quick and --full wins (pnpm experiments --full)', () => {
+    expect(parseCliArgs(['run', 'all', '--quick', '--full'], ctx)).toMatchObject({ size: 'full', indexDir: 'results' });
+    expect(parseCliArgs(['run', 'all', '--full', '--quick'], ctx)).toMatchObject({ size: 'quick' });
+  });
+
   test('run --help prints the run options', () => {
     expect(parseCliArgs(['run', '-h'], ctx)).toEqual({ command: 'help', text: RUN_HELP });
     expect(RUN_HELP).toMatch(/--shard i\/n/);
@@ -71,7 +76,6 @@ describe('parseCliArgs', () => {
     [['run', 'depth-gradients', '--seeds', '1,1'], /--seeds: seed 1 is listed twice/],
     [['run', 'depth-gradients', '--backend', 'gpu'], /--backend: expected one of tensorflow, wasm, cpu, got "gpu"/],
     [['run', 'depth-gradients', '--shard', '0/3'], /--shard: expected i\/n with 1 <= i <= n/],
-    [['run', 'depth-gradients', '--quick', '--full'], /--quick and --full exclude each other/],
     [['run', 'depth-gradients', '--jobs', '0'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "0"$/],
     [['run', 'depth-gradients', '--jobs', 'two'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "two"$/],
     [['run', 'depth-gradients', '--jobs', '1.5'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "1.5"$/],

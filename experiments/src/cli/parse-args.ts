@@ -124,7 +124,8 @@ stops the run, keeping the completed cells; rerun the same command to resume.
 
 Options:
   --quick             the small size, seconds to minutes (for CI and trying things out)
-  --full              the full size that results/ is made with (default)
+  --full              the full size that results/ is made with (default); the last of
+                      --quick and --full given wins
   --seeds LIST        seeds replacing the size's: 1,2,3 or 1..10 or 1..3,7
   --backend NAME      tensor backend: ${BACKEND_NAMES.join(', ')} (default: GRADLAB_BACKEND, else the first that loads)
   --out DIR           results folder (default results/NAME with --full, out/quick/NAME with --quick);
@@ -299,8 +300,10 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
     );
   }
   const names = target === 'all' ? [...context.experiments] : [target];
-  if (v.quick === true && v.full === true) throw new ValidationError('run: --quick and --full exclude each other; pick one');
-  const size: ExperimentSize = v.quick === true ? 'quick' : 'full';
+  // The last of --quick / --full wins, so `pnpm experiments --full` (a script that says
+  // `run all --quick`) runs the full size.
+  const lastSize = [...rest].reverse().find((a) => a === '--quick' || a === '--full');
+  const size: ExperimentSize = lastSize === '--quick' ? 'quick' : 'full';
   if (v.backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(v.backend)) {
     throw new ValidationError(`--backend: expected one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(v.backend)}`);
   }
