@@ -93,7 +93,8 @@ export function describeValue(value: unknown): string {
   }
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
   if (typeof value === 'object') {
-    const keys = Object.keys(value as object);
+    // Keys that are not plain names are quoted, so a message stays on one line whatever the input.
+    const keys = Object.keys(value as object).map((k) => (/^[\w$.-]+$/.test(k) ? k : JSON.stringify(k)));
     return keys.length <= 6 ? `an object with keys {${keys.join(', ')}}` : `an object with ${keys.length} keys`;
   }
   return typeof value;

@@ -67,6 +67,8 @@ export function parseOptions<S extends z.ZodType>(where: string, schema: S, inpu
   // phrase of ours: keep just the expectation.
   const m = /expected ([^,]+)/.exec(expected);
   if (expected.startsWith('Invalid') && m) expected = m[1]!;
+  // A bare type name from zod ("object", "number") reads as "an object", "a number".
+  if (/^(number|string|object|boolean|array|bigint|function|symbol|date)$/.test(expected)) expected = `${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`;
   if (value === undefined && issue.code === 'invalid_type') expected = `${expected} (it is required)`;
   return throwIt(`${where}: expected ${fieldName(issue.path)} to be ${expected}, got ${describeValue(value)}`);
 }
