@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { tf } from './tf.js';
 import { BackendError } from '../errors/gradlab-error.js';
 import { registerFastMatMulGradient } from './matmul-gradient.js';
+import { registerWasmSliceKernels } from './wasm-slice.js';
 
 /** The backends gradlab knows, fastest first. */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -51,6 +52,7 @@ async function load(name: BackendName): Promise<BackendInfo> {
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+    registerWasmSliceKernels();
     const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     const threaded = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
     return { name, version: packageVersion('@tensorflow/tfjs-backend-wasm'), simd, threads: threaded ? cpus().length : 1 };
