@@ -17,6 +17,8 @@ export interface Measurement {
   median_ms: number;
   min_ms: number;
   max_ms: number;
+  /** Median CPU time (user + system) of this process per run: robust to other processes on the machine. */
+  cpu_ms: number;
   runs: number;
   backend: string;
   simd: boolean;
@@ -50,15 +52,20 @@ export function round(x: number, digits = 3): number {
 export async function measure(w: Workload, size: WorkloadSize, runs = w.runs, warmup = w.warmup): Promise<Measurement> {
   const start = tf.memory().numTensors;
   const inst = w.setup(size);
+  const cpu: number[] = [];
   const once = (): number => {
     inst.beforeRun?.();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     inst.run();
     const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
     inst.afterRun?.();
     return ms;
   };
   for (let i = 0; i < warmup; i++) once();
+  cpu.length = 0;
   const afterWarmup = tf.memory().numTensors;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push(once());
@@ -76,6 +83,7 @@ export async function measure(w: Workload, size: WorkloadSize, runs = w.runs, wa
     median_ms: round(med),
     min_ms: round(Math.min(...times)),
     max_ms: round(Math.max(...times)),
+    cpu_ms: round(median(cpu)),
     runs: times.length,
     backend: info.name,
     simd: info.simd,

@@ -273,12 +273,14 @@ def w6(runs, warmup):
 def time_runs(run, runs, warmup):
     for _ in range(warmup):
         run()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         run()
         times.append((time.perf_counter() - t0) * 1000)
-    return times
+        cpu.append((time.process_time() - c0) * 1000)
+    return times, cpu
 
 
 def blas_info():
@@ -329,13 +331,14 @@ def main():
             impls.append(("sklearn", w4_sklearn))
         for impl, job in impls:
             runs = max(5, args.runs or RUNS[i])
-            times = job(runs, WARMUP[i])
+            times, cpu = job(runs, WARMUP[i])
             line = {
                 "id": i,
                 "impl": impl,
                 "median_ms": statistics.median(times),
                 "min_ms": min(times),
                 "max_ms": max(times),
+                "cpu_ms": statistics.median(cpu),  # all threads of the process
                 "runs": len(times),
                 **common,
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
