@@ -147,7 +147,15 @@ export {
   MANIFEST_FILE,
   MANIFEST_FORMAT_VERSION,
 } from './io/manifest.js';
-export type { Manifest, ManifestInput, ManifestOutput, ManifestProblem, ManifestVerification } from './io/manifest.js';
+export type {
+  Manifest,
+  ManifestInput,
+  ManifestOutput,
+  ManifestProblem,
+  ManifestVerification,
+  ManifestCells,
+  ManifestDivergence,
+} from './io/manifest.js';
 export { defineExperiment, checkSeeds, EXPERIMENT_NAME_PATTERN } from './experiment/define-experiment.js';
 export type {
   CellValue,
@@ -161,6 +169,8 @@ export { runExperiment, resolveConfig, DEFAULT_SIZE } from './experiment/runner.
 export type { RunOptions, RunResult, ExperimentSize } from './experiment/runner.js';
 export { mergeExperiment } from './experiment/merge.js';
 export { CellPool, defaultJobs } from './experiment/cell-pool.js';
+export { seedSummary, summaryColumns, summaryFileName, SUMMARY_STATS, SUMMARY_SEEDS_COLUMN } from './experiment/seed-summary.js';
+export type { SummarySpec } from './experiment/seed-summary.js';
 export type { CellPoolOptions, PoolTask, PoolHandlers } from './experiment/cell-pool.js';
 export { describeDivergence } from './experiment/run-cell.js';
 export type { CellOutcome } from './experiment/run-cell.js';
@@ -175,7 +185,7 @@ export type { Shard } from './experiment/shard.js';
 export type { RunEvent, RunEventHandler } from './experiment/run-events.js';
 export { renderSvg } from './plot/render-svg.js';
 export type { VegaLiteSpec } from './plot/render-svg.js';
-export { lineChart, DEFAULT_CHART_WIDTH, DEFAULT_CHART_HEIGHT } from './plot/charts.js';
-export type { LineChartConfig } from './plot/charts.js';
+export { lineChart, DEFAULT_CHART_WIDTH, DEFAULT_CHART_HEIGHT, BAND_OPACITY } from './plot/charts.js';
+export type { LineChartConfig, LineBand } from './plot/charts.js';
 export { imageGridPng, encodeGrayscalePng, crc32 } from './plot/image-grid.js';
 export type { ImageGridOptions } from './plot/image-grid.js';
