@@ -134,8 +134,11 @@ export function report(name: string, c: CaseCounts): string {
   return line;
 }
 
-/** The fixed seed of every property (CI is deterministic; change it locally to explore). */
-export const FUZZ_SEED = 20240611;
+/**
+ * The fixed seed of every property, so CI is deterministic. To explore other cases locally, set
+ * `GRADLAB_FUZZ_SEED=<integer>` (a failure prints the seed and path to replay it).
+ */
+export const FUZZ_SEED = Number.parseInt(process.env['GRADLAB_FUZZ_SEED'] ?? '', 10) || 20240611;
 
 /**
  * Bytes of memory in use by this process that a big allocation would show up in: array
