@@ -22,7 +22,7 @@ import { recordColumns, windowGradient } from './window-gradient.js';
 export interface BPTTOptions extends SequenceLossConfig {
   /** Initial state h (and c) [numLayers, B, H]; default zeros. */
   state?: RecurrentState;
-  /** Record per-step norms and gate means (default true; ~3 extra ops per step). */
+  /** Record per-step norms and gate means (default true; a few ops per pass, not per step). */
   measure?: boolean;
 }
 

@@ -61,14 +61,26 @@ export function unroll(kernel: CellKernel, weights: readonly LayerWeights[], inp
   return { layers, steps: n };
 }
 
+/** Σ x² of each of `n` equally shaped tensors, as one [n] tensor (a row sum over their concatenation). */
+export function rowSumsOfSquares(xs: readonly tf.Tensor[], n: number): tf.Tensor {
+  const all = n === 1 ? xs[0]! : tf.concat([...xs], 0);
+  return tf.sum(tf.reshape(tf.square(all), [n, -1]), 1);
+}
+
+/** Mean of each of `n` equally shaped tensors, as one [n] tensor (a row mean over their concatenation). */
+export function rowMeans(xs: readonly tf.Tensor[], n: number): tf.Tensor {
+  const all = n === 1 ? xs[0]! : tf.concat([...xs], 0);
+  return tf.mean(tf.reshape(all, [n, -1]), 1);
+}
+
 /** What {@link backprop} returns. */
 export interface BackpropResult {
   /** Gradients of the recurrent parameters, by PyTorch name (`weight_ih_l0`, …). */
   grads: Record<string, tf.Tensor>;
-  /** Per step, sum of squares of ∂L/∂h_t of the top layer (scalar tensors), when measured. */
-  hSquares: tf.Tensor[];
-  /** LSTM: per step, sum of squares of ∂L/∂c_t (c_t as a state passed to step t+1) of the top layer, when measured. */
-  cSquares: tf.Tensor[];
+  /** Per step, sum of squares of ∂L/∂h_t of the top layer [n], when measured. */
+  hSquares: tf.Tensor | undefined;
+  /** LSTM: per step, sum of squares of ∂L/∂c_t (c_t as a state passed to step t+1) of the top layer [n], when measured. */
+  cSquares: tf.Tensor | undefined;
 }
 
 /**
@@ -86,8 +98,8 @@ export function backprop(
 ): BackpropResult {
   const n = trace.steps;
   const grads: Record<string, tf.Tensor> = {};
-  const hSquares: tf.Tensor[] = [];
-  const cSquares: tf.Tensor[] = [];
+  let hSquares: tf.Tensor | undefined;
+  let cSquares: tf.Tensor | undefined;
   let external: (tf.Tensor | undefined)[] = [...dhTop];
   for (let l = trace.layers.length - 1; l >= 0; l--) {
     const layer = trace.layers[l]!;
@@ -98,20 +110,32 @@ export function backprop(
     let dhNext: tf.Tensor | undefined;
     let dcNext: tf.Tensor | undefined;
     const prepared = kernel.prepareBackward && kernel.fastBackStep ? kernel.prepareBackward(layer.caches) : undefined;
+    const record = top && measure;
+    const dhs: tf.Tensor[] = new Array<tf.Tensor>(n);
+    const dcs: tf.Tensor[] = [];
     for (let t = n - 1; t >= 0; t--) {
       const ext = external[t];
       let dh = ext === undefined ? dhNext : dhNext === undefined ? ext : tf.add(ext, dhNext);
       if (dh === undefined) dh = tf.zerosLike(layer.states[t]!.h);
-      if (top && measure) {
-        hSquares[t] = tf.sum(tf.square(dh));
+      if (record) {
+        dhs[t] = dh;
         // ∂L/∂c_t as a state variable: what flows back from step t+1 (0 at the last step).
-        if (kernel.hasCellState) cSquares[t] = dcNext === undefined ? tf.scalar(0) : tf.sum(tf.square(dcNext));
+        if (kernel.hasCellState && dcNext !== undefined) dcs[t] = dcNext;
       }
       const g = prepared ? kernel.fastBackStep!(dh, dcNext, prepared[t], w) : kernel.backStep(dh, dcNext, layer.caches[t], w);
       dZx[t] = g.dZx;
       dZh[t] = g.dZh;
       dhNext = g.dh;
       dcNext = g.dc;
+    }
+    if (record) {
+      // The per-step sums of squares, all steps in a few ops: a row sum of the stacked
+      // gradients adds the same elements in the same order as a sum over each step's tensor.
+      hSquares = rowSumsOfSquares(dhs, n);
+      if (kernel.hasCellState) {
+        const zero = tf.zeros([1]);
+        cSquares = n === 1 ? zero : tf.concat([rowSumsOfSquares(dcs.slice(0, n - 1), n - 1), zero]);
+      }
     }
     const DZx = n === 1 ? dZx[0]! : tf.concat(dZx, 0); // [n·B, G·H]
     const DZxT = tf.transpose(DZx);

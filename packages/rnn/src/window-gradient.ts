@@ -9,7 +9,7 @@ import type { CellState, LayerWeights } from './cells/cell-kernel.js';
 import type { RecurrentNet } from './recurrent-net.js';
 import { readoutBackward } from './sequence-loss.js';
 import type { SequenceLossName } from './sequence-loss.js';
-import { backprop, unroll } from './unroll.js';
+import { backprop, rowMeans, unroll } from './unroll.js';
 
 /** One window's inputs. */
 export interface WindowInput {
@@ -76,10 +76,11 @@ export function windowGradient(net: RecurrentNet, weights: readonly LayerWeights
   }
   let record: tf.Tensor | undefined;
   if (w.measure) {
-    const cols: tf.Tensor[] = [tf.stack(back.hSquares)];
-    if (net.kernel.hasCellState) cols.push(tf.stack(back.cSquares));
+    const cols: tf.Tensor[] = [back.hSquares!];
+    if (net.kernel.hasCellState) cols.push(back.cSquares!);
     if (net.cell !== 'rnn') {
-      for (let g = 0; g < net.kernel.gateNames.length; g++) cols.push(tf.stack(top.caches.map((c) => tf.mean(net.kernel.gates(c)[g]!))));
+      const perStep = top.caches.map((c) => net.kernel.gates(c));
+      for (let g = 0; g < net.kernel.gateNames.length; g++) cols.push(rowMeans(perStep.map((gs) => gs[g]!), n));
     }
     record = tf.stack(cols, 1);
   }

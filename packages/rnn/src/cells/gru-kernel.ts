@@ -9,12 +9,18 @@
  * δr = δn_pre ⊙ (W_hn h + b_hn) ⊙ r(1−r); the input side sees [δr δz δn_pre], the recurrent side
  * [δr δz δn_pre ⊙ r]; δh_{t−1} = δh ⊙ z + [δr δz δn_pre ⊙ r] W_hh.
  *
+ * Speed (per-op dispatch dominates at research sizes): the backward fast path computes the
+ * factors that do not depend on δ — 1 − z, z(1−z), 1 − n², r(1−r) — once for all steps, so a
+ * step needs 12 ops instead of 19. Each product is formed exactly as in the plain backward
+ * step (same operands, same order), so both paths give the same bits.
+ *
  * References: Cho et al. (2014), "Learning phrase representations using RNN encoder–decoder";
  * Chung et al. (2014), "Empirical evaluation of gated recurrent neural networks"; PyTorch docs.
  */
 import { tf } from '@gradlab/core';
 import { matMulRows } from './cell-kernel.js';
 import type { CellKernel, CellState, LayerWeights } from './cell-kernel.js';
+import { splitRows } from '../time-steps.js';
 
 /** What a GRU step keeps for its backward step ([B, H] each). */
 export interface GRUCache {
@@ -25,6 +31,19 @@ export interface GRUCache {
   hn: tf.Tensor;
   /** h_{t−1} − n. */
   d: tf.Tensor;
+}
+
+/** Per-step factors of the fast backward step ([B, H] each). */
+interface GRUPrepared {
+  cache: GRUCache;
+  /** 1 − z. */
+  oneMinusZ: tf.Tensor;
+  /** z(1 − z). */
+  dSigZ: tf.Tensor;
+  /** 1 − n². */
+  dTanhN: tf.Tensor;
+  /** r(1 − r). */
+  dSigR: tf.Tensor;
 }
 
 /** The GRU kernel. */
@@ -53,5 +72,32 @@ export function gruKernel(): CellKernel<GRUCache> {
       return { dZx, dZh, dh: tf.add(tf.mul(dh, k.z), matMulRows(dZh, w.whh)) };
     },
     gates: (k: GRUCache) => [k.r, k.z, k.n],
+    prepareBackward(caches: readonly GRUCache[]): GRUPrepared[] {
+      const n = caches.length;
+      const all = (key: keyof GRUCache) => (n === 1 ? caches[0]![key] : tf.concat(caches.map((c) => c[key]), 0)); // [n·B, H]
+      const z = all('z');
+      const r = all('r');
+      const nn = all('n');
+      const oneMinusZ = tf.sub(1, z);
+      const split = (t: tf.Tensor) => (n === 1 ? [t] : splitRows(t, n));
+      const [a, zz, tn, rr] = [oneMinusZ, tf.mul(z, oneMinusZ), tf.sub(1, tf.square(nn)), tf.mul(r, tf.sub(1, r))].map(split) as [
+        tf.Tensor[],
+        tf.Tensor[],
+        tf.Tensor[],
+        tf.Tensor[],
+      ];
+      return caches.map((cache, t) => ({ cache, oneMinusZ: a[t]!, dSigZ: zz[t]!, dTanhN: tn[t]!, dSigR: rr[t]! }));
+    },
+    fastBackStep(dh: tf.Tensor, _dc: tf.Tensor | undefined, prepared: unknown, w: LayerWeights) {
+      const p = prepared as GRUPrepared;
+      const k = p.cache;
+      const dn = tf.mul(dh, p.oneMinusZ);
+      const dz = tf.mul(tf.mul(dh, k.d), p.dSigZ);
+      const dnPre = tf.mul(dn, p.dTanhN);
+      const dr = tf.mul(tf.mul(dnPre, k.hn), p.dSigR);
+      const dZx = tf.concat([dr, dz, dnPre], -1);
+      const dZh = tf.concat([dr, dz, tf.mul(dnPre, k.r)], -1);
+      return { dZx, dZh, dh: tf.add(tf.mul(dh, k.z), tf.matMul(dZh as tf.Tensor2D, w.whh as tf.Tensor2D)) };
+    },
   };
 }
