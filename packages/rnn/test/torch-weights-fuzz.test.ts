@@ -66,6 +66,37 @@ describe('torch state_dict loading against hostile input', () => {
     report('torch weights: mutated LSTM files', counts);
   });
 
+  test('fuzz: damage to the data buffer of a saved LSTM keeps its sizes, or is a refused non-finite weight', async () => {
+    const counts = newCounts();
+    const before = tf.memory().numTensors;
+    const start = 8 + Number(new DataView(valid.buffer, valid.byteOffset).getBigUint64(0, true));
+    let i = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat({ max: valid.length - start - 1 }), fc.oneof(fc.constantFrom(0x7f, 0xff, 0x80), fc.integer({ min: 0, max: 255 }))), { minLength: 1, maxLength: 8 }),
+        async (edits) => {
+          const bytes = valid.slice();
+          for (const [at, v] of edits) bytes[start + at] = v;
+          const path = join(dir, `d${i++ % 4}.safetensors`);
+          await writeFile(path, bytes);
+          await parsesOrRejectsAsync(
+            counts,
+            () => loadTorchWeights('lstm', path),
+            (net) => {
+              expect(net.spec).toMatchObject({ inputSize: 3, hiddenSize: 2, outputSize: 2, numLayers: 2 });
+              net.dispose();
+            },
+          );
+        },
+      ),
+      { seed: FUZZ_SEED, numRuns: 300 },
+    );
+    expect(counts.cases).toBe(300);
+    expect(Object.keys(counts.rejected).every((c) => c === 'E_FILE_FORMAT')).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    report('torch weights: data-buffer damage', counts);
+  });
+
   test('fuzz: made-up state_dicts (random names, shapes, dtypes, NaN) build a consistent network or throw a GradlabError; nothing leaks', () => {
     const counts = newCounts();
     const before = tf.memory().numTensors;
