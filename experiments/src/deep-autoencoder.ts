@@ -27,6 +27,7 @@ import { Rng, ValidationError, defineExperiment, imageGridPng, INIT_NAMES, lineC
 import type { LabeledData, Row } from '@gradlab/core';
 import { BACKPROP_OPTIMIZERS, DBN, DeepAutoencoder, fineTuneAutoencoder } from '@gradlab/rbm';
 import { cachedImageData } from './cached-image-data.js';
+import { recordDivergence } from './divergence.js';
 
 /** Initialisations compared. */
 export const DEEP_AUTOENCODER_INITS = ['random', 'rbm'] as const;
@@ -212,7 +213,7 @@ export const deepAutoencoder = defineExperiment<DeepAutoencoderExperimentConfig,
   },
   grid: (c) => c.inits.map((init) => ({ init })),
   columns: DEEP_AUTOENCODER_COLUMNS,
-  run: (cell, config, ctx) => runCell(cell, config, ctx.rng, ctx),
+  run: async (cell, config, ctx) => recordDivergence(ctx, await runCell(cell, config, ctx.rng, ctx), { step: 'epoch', watch: ['recon_error', 'grad_l2'] }),
   summary: { by: ['init', 'epoch', 'split', 'layer'], values: ['recon_error', 'grad_l2'] },
   plots: (rows, config) => {
     const seeds = config.seeds.length;

@@ -29,6 +29,7 @@ import {
   z,
 } from '@gradlab/core';
 import type { Row } from '@gradlab/core';
+import { recordDivergence } from './divergence.js';
 
 /** Activations compared. */
 export const DEPTH_ACTIVATIONS = ['sigmoid', 'tanh', 'relu'] as const;
@@ -161,7 +162,7 @@ export const depthGradients = defineExperiment<DepthGradientsConfig, Cell>({
       c.activations.flatMap((activation) => c.inits.flatMap((init) => c.variants.map((variant) => ({ depth, activation, init, variant })))),
     ),
   columns: DEPTH_GRADIENT_COLUMNS,
-  run: (cell, config, ctx) => runCell(cell, config, ctx.rng),
+  run: async (cell, config, ctx) => recordDivergence(ctx, await runCell(cell, config, ctx.rng), { step: 'step', watch: ['loss'] }),
   summary: {
     by: ['depth', 'activation', 'init', 'variant', 'step', 'layer'],
     values: ['grad_l2', 'grad_rms', 'grad_act_l2', 'act_mean', 'act_std', 'saturation', 'loss'],

@@ -19,6 +19,7 @@
 import { Rng, SGD, defineExperiment, lineChart, oneOf, positiveInt, positiveNumber, z } from '@gradlab/core';
 import type { Row } from '@gradlab/core';
 import { RNN, addingProblem, trainOnTask } from '@gradlab/rnn';
+import { recordDivergence } from './divergence.js';
 
 /** The one-unit model's horizon and target (Pascanu et al. 2013, fig. 6). */
 export const CLIFF = Object.freeze({ steps: 50, x0: 0.5, target: 0.7 });
@@ -194,8 +195,10 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
   summary: { by: ['part', 'model', 'rho', 'clip', 'step', 'w', 'b'], values: ['loss', 'grad_norm_preclip', 'nonfinite', 'test_mse'] },
   run: (cell, config, ctx) => {
     if (cell.part === 'surface') return cell.seed === config.seeds[0] ? surfaceRows(config) : [];
-    if (cell.part === 'trajectory') return trajectoryRows(cell.clip, config, cell.seed);
-    return trainingRows(cell, config, ctx.rng);
+    const watch = { step: 'step', watch: ['loss', 'grad_norm_preclip', 'test_mse'], count: 'nonfinite' };
+    if (cell.part === 'trajectory') return recordDivergence(ctx, trajectoryRows(cell.clip, config, cell.seed), watch);
+    // Before the first update, loss and grad_norm_preclip are NaN by design.
+    return recordDivergence(ctx, trainingRows(cell, config, ctx.rng), { ...watch, skip: (r) => r['step'] === 0 });
   },
   plots: (rows, config) => {
     const pick = (part: string) => rows.filter((r) => r['part'] === part);

@@ -17,6 +17,7 @@ import { Adam, Rng, defineExperiment, lineChart, nonNegativeNumber, oneOf, posit
 import type { Row } from '@gradlab/core';
 import { ADDING_BASELINE_MSE, LSTM, RNN, addingProblem, trainOnTask } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
+import { recordDivergence } from './divergence.js';
 
 /** Models compared. */
 export const MEMORY_MODELS = ['rnn-tanh', 'irnn', 'lstm'] as const;
@@ -127,7 +128,12 @@ export const longTermMemory = defineExperiment<LongTermMemoryConfig, Cell>({
   },
   grid: (c) => c.lengths.flatMap((T) => c.models.map((model) => ({ model, T }))),
   columns: LONG_TERM_MEMORY_COLUMNS,
-  run: (cell, config, ctx) => runCell(cell, config, ctx.rng, ctx.onProgress),
+  run: async (cell, config, ctx) =>
+    recordDivergence(ctx, await runCell(cell, config, ctx.rng, ctx.onProgress), {
+      step: 'step',
+      watch: ['train_loss', 'test_mse', 'grad_norm_preclip'],
+      skip: (r) => r['step'] === 0, // train_loss and grad_norm_preclip are NaN by design before the first update
+    }),
   summary: { by: ['model', 'T', 'step'], values: ['train_loss', 'test_mse', 'baseline_mse', 'solved', 'grad_norm_preclip'] },
   plots: (rows, config) => [
     {

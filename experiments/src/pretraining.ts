@@ -31,6 +31,7 @@ import { MLP, Rng, SGD, defineExperiment, softmaxCrossEntropy, INIT_NAMES, lineC
 import type { LabeledData, Row } from '@gradlab/core';
 import { DBN, StackedAutoencoder } from '@gradlab/rbm';
 import { cachedImageData } from './cached-image-data.js';
+import { recordDivergence } from './divergence.js';
 
 /** Initialisations compared. */
 export const PRETRAINING_INITS = ['random', 'dbn', 'sdae'] as const;
@@ -241,7 +242,8 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
   },
   grid: (c) => c.depths.flatMap((depth) => c.inits.map((init) => ({ init, depth }))),
   columns: PRETRAINING_COLUMNS,
-  run: (cell, config, ctx) => runCell(cell, config, ctx.rng, ctx.dataDir, (m) => ctx.notice(m)),
+  run: async (cell, config, ctx) =>
+    recordDivergence(ctx, await runCell(cell, config, ctx.rng, ctx.dataDir, (m) => ctx.notice(m)), { step: 'epoch', watch: ['train_loss', 'test_error', 'grad_l2'] }),
   summary: { by: ['init', 'depth', 'epoch', 'layer'], values: ['grad_l2', 'train_loss', 'test_error'] },
   plots: (rows, config) => {
     const seeds = config.seeds.length;

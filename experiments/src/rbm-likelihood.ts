@@ -33,6 +33,7 @@ import {
   reconstructionError,
   trainRBM,
 } from '@gradlab/rbm';
+import { recordDivergence } from './divergence.js';
 
 /** Training methods compared, as `method-k`. */
 export const RBM_LIKELIHOOD_METHODS = ['cd-1', 'cd-10', 'pcd-1', 'fpcd-1'] as const;
@@ -204,7 +205,8 @@ export const rbmLikelihood = defineExperiment<RBMLikelihoodConfig, Cell>({
       return { method: method!, k: Number(k) };
     }),
   columns: RBM_LIKELIHOOD_COLUMNS,
-  run: (cell, config, ctx) => runCell(cell, config, ctx.rng, ctx.artifact),
+  run: async (cell, config, ctx) =>
+    recordDivergence(ctx, await runCell(cell, config, ctx.rng, ctx.artifact), { step: 'epoch', watch: ['exact_ll', 'pll', 'recon_error'] }),
   summary: {
     by: ['method', 'k', 'epoch'],
     values: ['exact_ll', 'pll', 'recon_error', 'log_z', 'ais_log_z', 'ais_log_z_stderr', 'ais_ll', 'ais_ll_low', 'ais_ll_high'],

@@ -21,6 +21,7 @@ import { Adam, Rng, defineExperiment, invalidArgument, lineChart, nonNegativeNum
 import type { Row } from '@gradlab/core';
 import { LSTM, RNN, bptt, delayedEcho, gradientAgreement, truncatedBptt, truncatedGradient } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
+import { recordDivergence } from './divergence.js';
 
 /** Models compared. */
 export const TBPTT_MODELS = ['rnn-tanh', 'lstm'] as const;
@@ -191,7 +192,9 @@ export const tbpttWindow = defineExperiment<TbpttWindowConfig, Cell>({
     by: ['task', 'model', 'dep_len', 'scheme', 'k1', 'k2', 'step'],
     values: ['train_loss', 'test_loss', 'accuracy', 'cos_to_full', 'rel_err_to_full', 'grad_norm_preclip'],
   },
-  run: (cell, config, ctx) => tbpttWindowRows(cell, config, ctx.rng, ctx.onProgress),
+  // train_loss and grad_norm_preclip are NaN by design at step 0 (nothing trained yet).
+  run: async (cell, config, ctx) =>
+    recordDivergence(ctx, await tbpttWindowRows(cell, config, ctx.rng, ctx.onProgress), { step: 'step', watch: ['test_loss', 'accuracy', 'train_loss', 'grad_norm_preclip'], skip: (r) => r['step'] === 0 }),
   plots: (rows, config) => {
     const last = config.updates;
     const final = rows.filter((r) => r['step'] === last);

@@ -91,7 +91,7 @@ export { autodiffGradients } from './gradcheck/autodiff.js';
 // ---- data (IDX, synthetic sets, batching) and safetensors ----
 export type { LabeledData } from './data/labeled-data.js';
 export { parseIdx, readIdx, encodeIdx, writeIdx, MAX_IDX_DATA_BYTES } from './data/idx.js';
-export type { IdxArray, IdxDtype, IdxInput, IdxTypedArray, IdxWriteOptions } from './data/idx.js';
+export type { IdxArray, IdxDtype, IdxInput, IdxTypedArray, IdxWriteOptions, IdxReadOptions } from './data/idx.js';
 export { loadMnistLike, findDataDir, DEFAULT_DATA_DIR, MNIST_FILES } from './data/mnist-like.js';
 export type { MnistLike, MnistLikeConfig } from './data/mnist-like.js';
 export { loadImageData } from './data/image-data.js';
@@ -130,6 +130,7 @@ export type {
   SafetensorsArray,
   DecodedSafetensors,
   LoadedSafetensors,
+  SafetensorsReadOptions,
 } from './io/safetensors.js';
 
 // ---- io (atomic writes, CSV, manifest), experiment runner, plot ----

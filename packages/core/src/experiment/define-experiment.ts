@@ -52,7 +52,7 @@ export interface ExperimentContext {
   /**
    * Reports that the cell's training reached NaN or ±Infinity at `step`: the cell is recorded
    * as `diverged` (in its metadata and the manifest) and its rows are kept, so a sweep goes on
-   * with the next cell. The cell should stop training and return the rows it has. With
+   * with the next cell. The cell may stop training or go on; it returns its rows either way. With
    * `failOnNonFinite` the runner throws a `NonFiniteError` from here instead (a hard stop).
    * Optional so that contexts built by hand (tests) may leave it out.
    */
