@@ -6,7 +6,8 @@
  *
  * Memory: only the current window's caches may be alive. `extra()` reports tf.memory() seen
  * inside the update callbacks and the engine's peak bytes over a whole T = 1000 run against a
- * T = 100 run: equal peaks mean nothing grows with T.
+ * T = 100 run: the peaks differ only by the 900 extra steps of inputs (x and y cut per step,
+ * 900·32·9·4 B ≈ 1 MB), so no cache outlives its window.
  */
 import { Rng, SGD, tf } from '@gradlab/core';
 import { LSTM, truncatedBptt } from '@gradlab/rnn';
