@@ -46,7 +46,7 @@ function main(): void {
     process.stderr.write('usage: tsx bench/report.ts wasm-peer.jsonl [cpu.jsonl]\n');
     process.exit(2);
   }
-  const lines = read(mainFile).filter((l) => l.id !== undefined && l.error === undefined);
+  const lines = read(mainFile).filter((l) => l.id !== undefined && l.error === undefined && l.median_ms !== undefined);
   const cpu = new Map((cpuFile ? read(cpuFile) : []).filter((l) => l.id !== undefined && l.error === undefined).map((l) => [l.id!, l]));
   const rows = [
     '| workload | GFLOP / run | gradlab wasm | GFLOP/s (% of 44) | gradlab cpu | PyTorch tuned | GFLOP/s (% of 350) | PyTorch as installed | scikit-learn | ratio wasm / best peer | goal |',
