@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -17,6 +18,13 @@ describe('README', () => {
     expect(readme).toContain(command);
     expect(readFileSync(`${root}.ci/run`, 'utf8')).toContain(command);
     expect(readme).toContain('npx -y pnpm@10 install --frozen-lockfile && npx -y pnpm@10 experiments');
+  });
+
+  test.each(['README.md', 'results/README.md'])('every relative link and image of %s exists', (doc) => {
+    const text = readFileSync(join(root, doc), 'utf8');
+    const targets = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((t) => !/^[a-z]+:/.test(t));
+    expect(targets.length).toBeGreaterThan(0);
+    expect(targets.filter((t) => !existsSync(resolve(dirname(join(root, doc)), decodeURIComponent(t))))).toEqual([]);
   });
 
   test.each(examples.map((f) => [f]))('examples/%s appears verbatim and runs', (file) => {
