@@ -116,6 +116,7 @@ export type { ShapesetConfig, ShapesetShape } from './data/shapeset.js';
 export { batchIndices, trainTestSplit, takeRows, minibatches, unlabeledMinibatches, oneHot } from './data/batching.js';
 export type { BatchOptions, Minibatch } from './data/batching.js';
 export { parseCsvData, readCsvData } from './data/csv-data.js';
+export { firstNonFinite, unravelIndex } from './io/non-finite.js';
 export type { CsvData, CsvDataOptions } from './data/csv-data.js';
 export {
   encodeSafetensors,

@@ -20,7 +20,17 @@
  * https://github.com/huggingface/safetensors.
  */
 import { readFile } from 'node:fs/promises';
-import { FileFormatError, ValidationError, decodeSafetensors, describeValue, encodeSafetensors, tf, writeFileAtomic } from '@gradlab/core';
+import {
+  FileFormatError,
+  ValidationError,
+  decodeSafetensors,
+  describeValue,
+  encodeSafetensors,
+  firstNonFinite,
+  tf,
+  unravelIndex,
+  writeFileAtomic,
+} from '@gradlab/core';
 import type { SafetensorsArray } from '@gradlab/core';
 import { BernoulliRBM } from './bernoulli-rbm.js';
 import { BernoulliGaussianRBM } from './bernoulli-gaussian-rbm.js';
@@ -83,14 +93,12 @@ function floatArray(name: string, source: string, t: { dtype: string; shape: num
   }
   const out = Float32Array.from(t.data as ArrayLike<number>);
   // decodeSafetensors already refused NaN / ±Infinity; an F64 value can still overflow float32.
-  for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i]!)) {
-      const at = t.shape.length === 2 ? `[${Math.floor(i / t.shape[1]!)}, ${i % t.shape[1]!}]` : `[${i}]`;
-      throw new FileFormatError(
-        `${source}: tensor "${name}" holds ${(t.data as ArrayLike<number>)[i]} at index ${at} (flat index ${i}), beyond the float32 range; ` +
-          'expected finite values (a diverged model?)',
-      );
-    }
+  const i = firstNonFinite(out);
+  if (i >= 0) {
+    throw new FileFormatError(
+      `${source}: tensor "${name}" holds ${(t.data as ArrayLike<number>)[i]} at index [${unravelIndex(i, t.shape).join(', ')}] ` +
+        `(flat index ${i}), beyond the float32 range; expected finite values (a diverged model?)`,
+    );
   }
   return out;
 }

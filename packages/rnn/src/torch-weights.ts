@@ -10,7 +10,20 @@
  * In PyTorch: `torch.nn.LSTM(D, H, num_layers=L)` and `torch.nn.Linear(H, O)`, then
  * `sd = {**lstm.state_dict(), **{'head.' + k: v for k, v in head.state_dict().items()}}`.
  */
-import { FileFormatError, Rng, ShapeError, ValidationError, describeValue, loadSafetensors, parseOptions, saveSafetensors, tf, z } from '@gradlab/core';
+import {
+  FileFormatError,
+  Rng,
+  ShapeError,
+  ValidationError,
+  describeValue,
+  firstNonFinite,
+  loadSafetensors,
+  parseOptions,
+  saveSafetensors,
+  tf,
+  unravelIndex,
+  z,
+} from '@gradlab/core';
 import { GRU } from './gru.js';
 import { LSTM } from './lstm.js';
 import { gateCount } from './recurrent-config.js';
@@ -41,28 +54,16 @@ function parseArch(arch: RecurrentArch): { cell: CellType; nonlinearity?: RNNNon
   return { cell: arch as CellType };
 }
 
-/** Row-major flat index → `[i, j, …]`. */
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  for (let k = shape.length - 1; k >= 0; k--) {
-    out[k] = flat % shape[k]!;
-    flat = Math.floor(flat / shape[k]!);
-  }
-  return out;
-}
-
 /** Refuses a weight holding NaN / ±Infinity, naming it and the index of its first bad value. */
 function expectFinite(tensors: Record<string, tf.Tensor>, name: string, source: string): void {
   const t = tensors[name]!;
   const values = t.dataSync();
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i]!)) {
-      throw new FileFormatError(
-        `${source}: tensor "${name}" holds ${values[i]} at index [${unravel(i, t.shape).join(', ')}] (flat index ${i}); ` +
-          'expected finite weights (a diverged checkpoint?)',
-      );
-    }
-  }
+  const i = firstNonFinite(values);
+  if (i < 0) return;
+  throw new FileFormatError(
+    `${source}: tensor "${name}" holds ${values[i]} at index [${unravelIndex(i, t.shape).join(', ')}] (flat index ${i}); ` +
+      'expected finite weights (a diverged checkpoint?)',
+  );
 }
 
 function shapeOf(tensors: Record<string, tf.Tensor>, name: string, source: string, rank: number): number[] {
@@ -96,6 +97,11 @@ function expectShape(tensors: Record<string, tf.Tensor>, name: string, source: s
  * @example const net = netFromStateDict('lstm', (await loadSafetensors('w.safetensors')).tensors, 'w.safetensors');
  */
 export function netFromStateDict(arch: RecurrentArch, tensors: Record<string, tf.Tensor>, source: string): RecurrentNet {
+  return buildNet(arch, tensors, source, true);
+}
+
+/** `netFromStateDict`; `checkFinite` false when the reader already refused non-finite values. */
+function buildNet(arch: RecurrentArch, tensors: Record<string, tf.Tensor>, source: string, checkFinite: boolean): RecurrentNet {
   parseOptions(typeof source === 'string' ? source : 'netFromStateDict', argsSchema, { arch, tensors, source });
   for (const [name, t] of Object.entries(tensors)) {
     if (t.isDisposed) throw new ValidationError(`${source}: expected tensors[${JSON.stringify(name)}] to be a live tensor, got a disposed one`);
@@ -132,7 +138,7 @@ export function netFromStateDict(arch: RecurrentArch, tensors: Record<string, tf
         (extra[0]!.includes('reverse') ? ' (bidirectional models are not supported)' : ''),
     );
   }
-  for (const name of known) expectFinite(tensors, name, source);
+  if (checkFinite) for (const name of known) expectFinite(tensors, name, source);
   const config = { inputSize: D, hiddenSize: H, outputSize: O, numLayers: L, biasInit: 'zeros' as const };
   const rng = new Rng(0);
   const net = cell === 'rnn' ? new RNN({ ...config, nonlinearity }, rng) : cell === 'lstm' ? new LSTM(config, rng) : new GRU(config, rng);
@@ -148,7 +154,7 @@ export function netFromStateDict(arch: RecurrentArch, tensors: Record<string, tf
 export async function loadTorchWeights(arch: RecurrentArch, path: string): Promise<RecurrentNet> {
   const { tensors } = await loadSafetensors(path, { nonFinite: 'reject' });
   try {
-    return netFromStateDict(arch, tensors, path);
+    return buildNet(arch, tensors, path, false);
   } finally {
     tf.dispose(Object.values(tensors));
   }

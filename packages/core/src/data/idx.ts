@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { FileFormatError, ShapeError, ValidationError, invalidArgument } from '../errors/gradlab-error.js';
 import { oneOf, parseOptions } from '../errors/schema.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { firstNonFinite, unravelIndex } from '../io/non-finite.js';
 
 /** The element types an IDX file can hold. */
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
@@ -180,27 +181,15 @@ function readData(bytes: Uint8Array, header: IdxHeader): IdxTypedArray {
   }
 }
 
-/** Row-major flat index → `[i, j, …]` for a message. */
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  for (let k = shape.length - 1; k >= 0; k--) {
-    out[k] = flat % shape[k]!;
-    flat = Math.floor(flat / shape[k]!);
-  }
-  return out;
-}
-
 function checkFinite(data: IdxTypedArray, header: IdxHeader, source: string): void {
   if (!(data instanceof Float32Array || data instanceof Float64Array)) return;
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) {
-      fail(
-        source,
-        `element [${unravel(i, header.shape).join(', ')}] (flat index ${i}) is ${data[i]}; expected finite ${header.info.name} values ` +
-          `(pass { nonFinite: 'allow' } to read NaN and Infinity)`,
-      );
-    }
-  }
+  const i = firstNonFinite(data);
+  if (i < 0) return;
+  fail(
+    source,
+    `element [${unravelIndex(i, header.shape).join(', ')}] (flat index ${i}) is ${data[i]}; expected finite ${header.info.name} values ` +
+      `(pass { nonFinite: 'allow' } to read NaN and Infinity)`,
+  );
 }
 
 function isGzip(bytes: Uint8Array): boolean {

@@ -28,6 +28,7 @@ import { tf } from '../backend/tf.js';
 import { FileFormatError, ShapeError, ValidationError, describeValue, invalidArgument } from '../errors/gradlab-error.js';
 import { oneOf, parseOptions } from '../errors/schema.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { firstNonFinite, unravelIndex } from './non-finite.js';
 
 /** The safetensors element types gradlab reads (8-bit floats are recognised but refused). */
 export type SafetensorsDtype = 'BOOL' | 'U8' | 'I8' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
@@ -265,18 +266,8 @@ function findDuplicateKey(text: string): { key: string; path: string[] } | undef
   return undefined;
 }
 
-/** Row-major flat index → `[i, j, …]`. */
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  for (let k = shape.length - 1; k >= 0; k--) {
-    out[k] = flat % shape[k]!;
-    flat = Math.floor(flat / shape[k]!);
-  }
-  return out;
-}
-
 /** Index of the first NaN / ±Infinity of a float tensor (F16 / BF16 as bit patterns), or -1. */
-function firstNonFinite(dtype: SafetensorsDtype, data: SafetensorsTypedArray): number {
+function firstNonFiniteOf(dtype: SafetensorsDtype, data: SafetensorsTypedArray): number {
   const mask = dtype === 'F16' ? 0x7c00 : dtype === 'BF16' ? 0x7f80 : 0;
   if (mask !== 0) {
     const bits = data as Uint16Array;
@@ -284,15 +275,13 @@ function firstNonFinite(dtype: SafetensorsDtype, data: SafetensorsTypedArray): n
     return -1;
   }
   if (dtype !== 'F32' && dtype !== 'F64') return -1;
-  const values = data as Float32Array | Float64Array;
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
-  return -1;
+  return firstNonFinite(data as Float32Array | Float64Array);
 }
 
 /** The problem part of the message for a refused non-finite value (the caller prefixes the file). */
 function nonFiniteProblem(name: string, shape: readonly number[], index: number, value: number, note = ''): string {
   return (
-    `tensor ${JSON.stringify(name)} holds ${value} at index [${unravel(index, shape).join(', ')}] (flat index ${index})${note}; ` +
+    `tensor ${JSON.stringify(name)} holds ${value} at index [${unravelIndex(index, shape).join(', ')}] (flat index ${index})${note}; ` +
     'expected finite values (a diverged checkpoint?)'
   );
 }
@@ -428,7 +417,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string, options: Sa
       toFromLittleEndian(copy, DTYPES[e.dtype].size);
       const data = new DTYPES[e.dtype].array(copy.buffer);
       if (nonFinite === 'reject') {
-        const i = firstNonFinite(e.dtype, data);
+        const i = firstNonFiniteOf(e.dtype, data);
         if (i >= 0) {
           const value = e.dtype === 'F16' ? halfToFloat((data as Uint16Array)[i]!) : e.dtype === 'BF16' ? bfloatToFloat((data as Uint16Array)[i]!) : Number(data[i]);
           fail(nonFiniteProblem(e.name, e.shape, i, value));
