@@ -72,11 +72,16 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions)
     }
   }
 
+  /** Cells in flight, counted by their progress fractions. */
+  function inFlight(): number {
+    let sum = 0;
+    for (const f of running.values()) sum += f;
+    return sum;
+  }
+
   function eta(): string {
     if (computed === 0) return '';
-    let inFlight = 0;
-    for (const f of running.values()) inFlight += f;
-    const left = total - done - skipped - inFlight;
+    const left = total - done - skipped - inFlight();
     return left <= 0 ? '' : `, ~${formatDuration(((computeMs / computed) * left) / parallel)} left`;
   }
 
@@ -87,9 +92,7 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions)
     lastDraw = t;
     const finished = done + skipped;
     const width = 20;
-    let inFlight = 0;
-    for (const f of running.values()) inFlight += f;
-    const filled = total === 0 ? width : Math.round((width * (finished + inFlight)) / total);
+    const filled = total === 0 ? width : Math.round((width * (finished + inFlight())) / total);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
     const last = [...running][running.size - 1];
     const others = running.size > 1 ? ` (+${running.size - 1} running)` : '';

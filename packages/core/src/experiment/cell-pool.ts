@@ -42,7 +42,7 @@ export interface CellPoolOptions {
 }
 
 /** One cell for the pool. */
-export interface PoolTask extends Omit<WorkerRequest, 'job'> {}
+export type PoolTask = Omit<WorkerRequest, 'job'>;
 
 /** What the pool reports about a task. */
 export interface PoolHandlers {
