@@ -159,45 +159,29 @@ function runCell(cell: Cell & { seed: number }, config: RBMLikelihoodConfig, rng
   return rows;
 }
 
+const SHARED_SIZE = {
+  methods: [...RBM_LIKELIHOOD_METHODS],
+  imageSize: 4,
+  numHidden: 16,
+  batchSize: 10,
+  learningRate: 0.1,
+  momentum: 0.5,
+  weightCost: 0,
+  weightStd: 0.1,
+  numChains: 100,
+  aisRuns: 100,
+};
+
 /** The rbm-likelihood experiment. */
 export const rbmLikelihood = defineExperiment<RBMLikelihoodConfig, Cell>({
   name: 'rbm-likelihood',
   description:
     'CD-1 vs CD-10 vs PCD vs FPCD on 4×4 bars-and-stripes with 16 hidden units: exact log-likelihood, pseudo-likelihood and reconstruction error per epoch, AIS against the exact log Z at the end.',
   configSchema,
+  // The sizes differ only in seeds, epochs and the evaluation schedule.
   sizes: {
-    quick: {
-      seeds: [1],
-      methods: [...RBM_LIKELIHOOD_METHODS],
-      imageSize: 4,
-      numHidden: 16,
-      epochs: 200,
-      batchSize: 10,
-      learningRate: 0.1,
-      momentum: 0.5,
-      weightCost: 0,
-      weightStd: 0.1,
-      numChains: 100,
-      evalEvery: 20,
-      aisRuns: 100,
-      aisBetas: 1000,
-    },
-    full: {
-      seeds: [1, 2, 3, 4, 5],
-      methods: [...RBM_LIKELIHOOD_METHODS],
-      imageSize: 4,
-      numHidden: 16,
-      epochs: 3000,
-      batchSize: 10,
-      learningRate: 0.1,
-      momentum: 0.5,
-      weightCost: 0,
-      weightStd: 0.1,
-      numChains: 100,
-      evalEvery: 25,
-      aisRuns: 100,
-      aisBetas: 14_500,
-    },
+    quick: { ...SHARED_SIZE, seeds: [1], epochs: 200, evalEvery: 20, aisBetas: 1000 },
+    full: { ...SHARED_SIZE, seeds: [1, 2, 3, 4, 5], epochs: 3000, evalEvery: 25, aisBetas: 14_500 },
   },
   grid: (c) =>
     c.methods.map((m) => {
