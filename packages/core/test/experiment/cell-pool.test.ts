@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -115,7 +115,7 @@ describe('CellPool', () => {
 
   test('defaultJobs: SLURM_CPUS_PER_TASK inside a Slurm job, else the cores', () => {
     expect(defaultJobs({ SLURM_CPUS_PER_TASK: '6' })).toBe(6);
-    expect(defaultJobs({})).toBeGreaterThanOrEqual(1);
-    expect(defaultJobs({ SLURM_CPUS_PER_TASK: 'x' })).toBe(defaultJobs({}));
+    expect(defaultJobs({})).toBe(availableParallelism());
+    for (const bad of ['x', '0', '-2', '1.5', '']) expect(defaultJobs({ SLURM_CPUS_PER_TASK: bad })).toBe(availableParallelism());
   });
 });
