@@ -1,6 +1,5 @@
 /** Command-line options of `pnpm bench` (bench/run.ts). */
-import { BACKEND_NAMES } from '@gradlab/core';
-import type { BackendName } from '@gradlab/core';
+import { BACKEND_NAMES, type BackendName } from '@gradlab/core';
 import { DEFAULT_PEER_PYTHON } from './peer.js';
 import { WORKLOAD_IDS } from './workload.js';
 import type { WorkloadId, WorkloadSize } from './workload.js';

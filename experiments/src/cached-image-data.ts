@@ -4,8 +4,7 @@
  * synthetic data is drawn from `new Rng(seed).fork(`${experiment}/data`)`, the same stream the
  * experiments always used, so cached and uncached loads give identical images.
  */
-import { Rng, loadImageData } from '@gradlab/core';
-import type { ImageData } from '@gradlab/core';
+import { Rng, loadImageData, type ImageData } from '@gradlab/core';
 
 let cache: { key: string; data: Promise<ImageData> } | undefined;
 

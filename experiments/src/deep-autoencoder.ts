@@ -23,11 +23,21 @@
  * References: G. E. Hinton & R. R. Salakhutdinov (2006), "Reducing the dimensionality of data
  * with neural networks", Science 313(5786), 504–507, and its supporting online material.
  */
-import { Rng, ValidationError, defineExperiment, imageGridPng, INIT_NAMES, lineChart, oneOf, positiveInt, positiveNumber, tensorStatsMany, tf, z } from '@gradlab/core';
-import type { LabeledData, Row } from '@gradlab/core';
+import {
+  Rng,
+  ValidationError,
+  INIT_NAMES,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  tensorStatsMany,
+  tf,
+  type LabeledData,
+} from '@gradlab/core';
+import { z, defineExperiment, imageGridPng, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { BACKPROP_OPTIMIZERS, DBN, DeepAutoencoder, fineTuneAutoencoder } from '@gradlab/rbm';
 import { cachedImageData } from './cached-image-data.js';
-import { recordDivergence } from './divergence.js';
+import { deepAutoencoderFinding } from './findings/deep-autoencoder.js';
 
 /** Initialisations compared. */
 export const DEEP_AUTOENCODER_INITS = ['random', 'rbm'] as const;
@@ -167,6 +177,7 @@ async function runCell(
 
 /** The deep-autoencoder experiment. */
 export const deepAutoencoder = defineExperiment<DeepAutoencoderExperimentConfig, Cell>({
+  finding: deepAutoencoderFinding,
   name: 'deep-autoencoder',
   description:
     'Does RBM pretraining let a deep autoencoder learn where random initialisation collapses toward the mean image (Hinton & Salakhutdinov 2006)?',

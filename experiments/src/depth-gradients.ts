@@ -16,8 +16,6 @@ import {
   Rng,
   SGD,
   activation as activationByName,
-  defineExperiment,
-  lineChart,
   oneOf,
   positiveInt,
   nonNegativeInt,
@@ -26,10 +24,9 @@ import {
   shapeset,
   tensorStatsMany,
   tf,
-  z,
 } from '@gradlab/core';
-import type { Row } from '@gradlab/core';
-import { recordDivergence } from './divergence.js';
+import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
+import { depthGradientsFinding } from './findings/depth-gradients.js';
 
 /** Activations compared. */
 export const DEPTH_ACTIVATIONS = ['sigmoid', 'tanh', 'relu'] as const;
@@ -149,6 +146,7 @@ function runCell(cell: Cell & { seed: number }, config: DepthGradientsConfig, rn
 
 /** The depth-gradients experiment. */
 export const depthGradients = defineExperiment<DepthGradientsConfig, Cell>({
+  finding: depthGradientsFinding,
   name: 'depth-gradients',
   description:
     'How does the gradient norm ‖∂L/∂W_l‖ change with layer l, for activation × initialisation × {plain, batch norm, residual}, at initialisation and during the first SGD steps?',

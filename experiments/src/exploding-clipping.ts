@@ -16,10 +16,10 @@
  * norm and the number of updates with non-finite gradients; a run stops at the first
  * evaluation where its parameters are non-finite.
  */
-import { Rng, SGD, defineExperiment, lineChart, oneOf, positiveInt, positiveNumber, z } from '@gradlab/core';
-import type { Row } from '@gradlab/core';
+import { Rng, SGD, oneOf, positiveInt, positiveNumber } from '@gradlab/core';
+import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { RNN, addingProblem, trainOnTask } from '@gradlab/rnn';
-import { recordDivergence } from './divergence.js';
+import { explodingClippingFinding } from './findings/exploding-clipping.js';
 
 /** The one-unit model's horizon and target (Pascanu et al. 2013, fig. 6). */
 export const CLIFF = Object.freeze({ steps: 50, x0: 0.5, target: 0.7 });
@@ -175,6 +175,7 @@ const SHARED = {
 
 /** The exploding-clipping experiment. */
 export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>({
+  finding: explodingClippingFinding,
   name: 'exploding-clipping',
   description:
     'What does gradient-norm clipping do when gradients explode: on Pascanu et al.’s one-unit cliff, and for an RNN with recurrent scale ρ > 1 trained by SGD?',

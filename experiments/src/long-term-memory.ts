@@ -13,11 +13,11 @@
  * One row per (model, T, seed, evaluation step): training loss, test MSE on the seed's fixed
  * test set, the 1/6 baseline, the fraction solved, and the largest pre-clip gradient norm.
  */
-import { Adam, Rng, defineExperiment, lineChart, nonNegativeNumber, oneOf, positiveInt, positiveNumber, z } from '@gradlab/core';
-import type { Row } from '@gradlab/core';
+import { Adam, Rng, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '@gradlab/core';
+import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { ADDING_BASELINE_MSE, LSTM, RNN, addingProblem, trainOnTask } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
-import { recordDivergence } from './divergence.js';
+import { longTermMemoryFinding } from './findings/long-term-memory.js';
 
 /** Models compared. */
 export const MEMORY_MODELS = ['rnn-tanh', 'irnn', 'lstm'] as const;
@@ -119,6 +119,7 @@ const LR = { 'rnn-tanh': 1e-3, irnn: 1e-3, lstm: 1e-2 };
 
 /** The long-term-memory experiment. */
 export const longTermMemory = defineExperiment<LongTermMemoryConfig, Cell>({
+  finding: longTermMemoryFinding,
   name: 'long-term-memory',
   description: 'Up to which sequence length do a tanh RNN, an IRNN and an LSTM solve the adding problem (test MSE against the 1/6 baseline)?',
   configSchema,

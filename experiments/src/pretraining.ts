@@ -27,11 +27,25 @@
  * neural networks"; H. Xiao, K. Rasul & R. Vollgraf (2017), Fashion-MNIST (benchmark: MLP
  * 256-128-100, test accuracy 0.8833).
  */
-import { MLP, Rng, SGD, defineExperiment, softmaxCrossEntropy, INIT_NAMES, lineChart, minibatches, nonNegativeNumber, oneOf, positiveInt, positiveNumber, tensorStatsMany, tf, z } from '@gradlab/core';
-import type { LabeledData, Row } from '@gradlab/core';
+import {
+  MLP,
+  Rng,
+  SGD,
+  softmaxCrossEntropy,
+  INIT_NAMES,
+  minibatches,
+  nonNegativeNumber,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  tensorStatsMany,
+  tf,
+  type LabeledData,
+} from '@gradlab/core';
+import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { DBN, StackedAutoencoder } from '@gradlab/rbm';
 import { cachedImageData } from './cached-image-data.js';
-import { recordDivergence } from './divergence.js';
+import { pretrainingFinding } from './findings/pretraining.js';
 
 /** Initialisations compared. */
 export const PRETRAINING_INITS = ['random', 'dbn', 'sdae'] as const;
@@ -192,6 +206,7 @@ async function runCell(cell: Cell & { seed: number }, config: PretrainingConfig,
 
 /** The pretraining experiment. */
 export const pretraining = defineExperiment<PretrainingConfig, Cell>({
+  finding: pretrainingFinding,
   name: 'pretraining',
   description:
     'Does DBN or stacked-denoising-autoencoder pretraining change the early-layer gradients and the test error of a deep sigmoid network (Fashion-MNIST when installed, synthetic images otherwise)?',

@@ -21,8 +21,8 @@
  * Boltzmann machines", ICANN; R. Salakhutdinov & I. Murray (2008), "On the quantitative
  * analysis of deep belief networks", ICML.
  */
-import { Rng, barsAndStripes, defineExperiment, lineChart, nonNegativeNumber, positiveInt, positiveNumber, tf, z } from '@gradlab/core';
-import type { Row } from '@gradlab/core';
+import { Rng, barsAndStripes, nonNegativeNumber, positiveInt, positiveNumber, tf } from '@gradlab/core';
+import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import {
   BernoulliRBM,
   annealedImportanceSampling,
@@ -33,7 +33,7 @@ import {
   reconstructionError,
   trainRBM,
 } from '@gradlab/rbm';
-import { recordDivergence } from './divergence.js';
+import { rbmLikelihoodFinding } from './findings/rbm-likelihood.js';
 
 /** Training methods compared, as `method-k`. */
 export const RBM_LIKELIHOOD_METHODS = ['cd-1', 'cd-10', 'pcd-1', 'fpcd-1'] as const;
@@ -174,6 +174,7 @@ const SHARED_SIZE = {
 
 /** The rbm-likelihood experiment. */
 export const rbmLikelihood = defineExperiment<RBMLikelihoodConfig, Cell>({
+  finding: rbmLikelihoodFinding,
   name: 'rbm-likelihood',
   description:
     'CD-1 vs CD-10 vs PCD vs FPCD on 4×4 bars-and-stripes with 16 hidden units: exact log-likelihood, pseudo-likelihood and reconstruction error per epoch, AIS against the exact log Z at the end.',

@@ -17,11 +17,11 @@
  *
  * One row per (model, L, scheme, k, seed, evaluation).
  */
-import { Adam, Rng, defineExperiment, invalidArgument, lineChart, nonNegativeNumber, oneOf, positiveInt, positiveNumber, tf, z } from '@gradlab/core';
-import type { Row } from '@gradlab/core';
+import { Adam, Rng, invalidArgument, nonNegativeNumber, oneOf, positiveInt, positiveNumber, tf } from '@gradlab/core';
+import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { LSTM, RNN, bptt, delayedEcho, gradientAgreement, truncatedBptt, truncatedGradient } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
-import { recordDivergence } from './divergence.js';
+import { tbpttWindowFinding } from './findings/tbptt-window.js';
 
 /** Models compared. */
 export const TBPTT_MODELS = ['rnn-tanh', 'lstm'] as const;
@@ -171,6 +171,7 @@ const LR = { 'rnn-tanh': 3e-3, lstm: 1e-2 };
 
 /** The tbptt-window experiment. */
 export const tbpttWindow = defineExperiment<TbpttWindowConfig, Cell>({
+  finding: tbpttWindowFinding,
   name: 'tbptt-window',
   description:
     'How do the truncation length k of BPTT(k1, k2) and the dependency length L of a delayed echo interact: accuracy, and the truncated gradient’s cosine to the full-BPTT gradient?',

@@ -17,10 +17,11 @@
  * with a float64 log-scale: no underflow), ‖∂L/∂c_t‖ for the LSTM, and for the RNN γ, η and the
  * bound η^{lag}. The test suite checks that the bound is never violated where η < 1.
  */
-import { Rng, defineExperiment, lineChart, oneOf, positiveInt, positiveNumber, tf, z } from '@gradlab/core';
-import type { Row } from '@gradlab/core';
+import { Rng, oneOf, positiveInt, positiveNumber, tf } from '@gradlab/core';
+import { z, defineExperiment, lineChart, type Row } from '@gradlab/lab';
 import { GRU, LSTM, RNN, bptt, jacobianNorms } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
+import { timeGradientsFinding } from './findings/time-gradients.js';
 
 /** Simple-RNN nonlinearities compared, with γ = sup|σ'|. */
 export const TIME_ACTIVATIONS = { linear: 1, tanh: 1, sigmoid: 0.25 } as const;
@@ -135,6 +136,7 @@ export function comparedScales(scales: readonly number[]): number[] {
 
 /** The time-gradients experiment. */
 export const timeGradients = defineExperiment<TimeGradientsConfig, Cell>({
+  finding: timeGradientsFinding,
   name: 'time-gradients',
   description:
     'How does ‖∂L/∂h_t‖ decay with the lag T − t for a simple RNN with W = s·Q across s and nonlinearities (Pascanu et al. 2013: vanishing when s·γ < 1), against the LSTM and the GRU?',

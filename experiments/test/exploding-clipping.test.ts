@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { readResultsCsv, runExperiment } from '@gradlab/core';
+import { readResultsCsv, runExperiment } from '@gradlab/lab';
 import { EXPLODING_CLIPPING_COLUMNS, explodingClipping, oneUnitCliff } from '../src/exploding-clipping.js';
 
 describe('exploding-clipping', () => {

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Rng, readResultsCsv, runExperiment } from '@gradlab/core';
+import { Rng } from '@gradlab/core';
+import { readResultsCsv, runExperiment } from '@gradlab/lab';
 import { LONG_TERM_MEMORY_COLUMNS, longTermMemory, memoryModel } from '../src/long-term-memory.js';
 
 describe('long-term-memory', () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readManifest, runExperiment, verifyManifest } from '@gradlab/core';
+import { readManifest, runExperiment, verifyManifest } from '@gradlab/lab';
 import { loadRBM } from '@gradlab/rbm';
 import { deepAutoencoder } from '../src/deep-autoencoder.js';
 import { pretraining } from '../src/pretraining.js';

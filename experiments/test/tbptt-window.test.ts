@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { readResultsCsv, runExperiment } from '@gradlab/core';
+import { readResultsCsv, runExperiment } from '@gradlab/lab';
 import { TBPTT_WINDOW_COLUMNS, tbpttWindow } from '../src/tbptt-window.js';
 
 const small = {

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Rng, runExperiment } from '@gradlab/core';
+import { Rng } from '@gradlab/core';
+import { runExperiment } from '@gradlab/lab';
 import { TIME_ACTIVATIONS, timeGradientRows, timeGradients } from '../src/time-gradients.js';
 
 const config = { ...timeGradients.sizes.quick, steps: 60 };

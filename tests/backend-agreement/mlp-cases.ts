@@ -4,8 +4,7 @@
  * the explicit-transpose matMul gradient that `initBackend` registers), and one SGD step with
  * momentum, weight decay and global-norm clipping.
  */
-import { MLP, Rng, SGD, tf } from '@gradlab/core';
-import type { ActivationName } from '@gradlab/core';
+import { MLP, Rng, SGD, tf, type ActivationName } from '@gradlab/core';
 import { parameterChange, snapshot, take } from './compare.js';
 import type { CaseOutputs } from './compare.js';
 import type { AgreementCase } from './agreement-case.js';

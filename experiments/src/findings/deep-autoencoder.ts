@@ -3,7 +3,7 @@
  * reconstructs far better than the PCA-type baseline, while the same autoencoder from small
  * random weights learns little more than the mean image.
  */
-import type { Finding, FindingFn, Verdict } from './finding.js';
+import type { Finding, FindingFn, Verdict } from '@gradlab/lab';
 import { fmt, fmtSeeds, lastBy, mean, num, perSeed, seedsText } from './stats.js';
 
 /** RBM/random final error ratio at or below which the gain counts as large (published 3.00/8.01 ≈ 0.37). */

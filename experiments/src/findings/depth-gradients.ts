@@ -5,8 +5,8 @@
  * constant. Measured as the per-layer ratio r = (‖∂L/∂h_1‖ / ‖∂L/∂h_D‖)^{1/(D−1)} at
  * initialisation, plain network, depth D = the smallest depth ≥ 5 run (theirs: 5).
  */
-import type { Row } from '@gradlab/core';
-import type { Finding, FindingFn, Verdict } from './finding.js';
+import type { Row } from '@gradlab/lab';
+import type { Finding, FindingFn, Verdict } from '@gradlab/lab';
 import { distinct, fmt, fmtSeeds, mean, num, perSeed, select, seedsText } from './stats.js';
 
 /** Ratio below which the standard-init tanh net counts as shrinking (theory 0.577). */

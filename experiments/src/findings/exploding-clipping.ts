@@ -4,8 +4,8 @@
  * parameters far away, norm clipping bounds the step; for an RNN with recurrent scale ρ > 1,
  * clipping keeps training finite.
  */
-import type { Row } from '@gradlab/core';
-import type { Finding, FindingFn, Verdict } from './finding.js';
+import type { Row } from '@gradlab/lab';
+import type { Finding, FindingFn, Verdict } from '@gradlab/lab';
 import { distinct, fmt, lastBy, mean, num, perSeed, seedsText } from './stats.js';
 
 /** The surface counts as having a cliff when its largest ‖∇L‖ is this many times its median. */

@@ -3,7 +3,7 @@
  * the adding problem the LSTM and the IRNN drive the test MSE far below the 1/6 baseline of
  * predicting 1 at lengths where a tanh RNN stays at the baseline.
  */
-import type { Finding, FindingFn, Verdict } from './finding.js';
+import type { Finding, FindingFn, Verdict } from '@gradlab/lab';
 import { fmtSeeds, lastBy, num, perSeed, select, seedsText, fmt, pct } from './stats.js';
 
 /** Final test MSE below which a run solves the task. */

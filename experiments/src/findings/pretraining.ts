@@ -4,8 +4,8 @@
  * for backprop alone). We run Fashion-MNIST (or synthetic images), so the comparison is of the
  * direction and the relative size of the gain, not of the error itself.
  */
-import type { Row } from '@gradlab/core';
-import type { Finding, FindingFn, Verdict } from './finding.js';
+import type { Row } from '@gradlab/lab';
+import type { Finding, FindingFn, Verdict } from '@gradlab/lab';
 import { distinct, fmt, fmtSeeds, lastBy, mean, num, perSeed, pct, seedsText } from './stats.js';
 
 /** Relative test-error reduction from which the gain counts (published: 1 − 1.25/1.51 ≈ 17%). */

@@ -3,8 +3,8 @@
  * log-likelihood of a small RBM, PCD ends above CD-1, CD-k improves with k, and CD-1's
  * log-likelihood can peak and then fall while training goes on.
  */
-import type { Row } from '@gradlab/core';
-import type { Finding, FindingFn, Verdict } from './finding.js';
+import type { Row } from '@gradlab/lab';
+import type { Finding, FindingFn, Verdict } from '@gradlab/lab';
 import { distinct, fmt, fmtSeeds, lastBy, mean, num, perSeed, seedsText } from './stats.js';
 
 /** A fall of CD-1's log-likelihood from its peak larger than this (nats) counts as divergence. */

@@ -2,7 +2,7 @@
  * Small helpers the finding modules share: picking rows, grouping by seed, summary numbers
  * and the fixed number format of the results index.
  */
-import type { Row } from '@gradlab/core';
+import type { Row } from '@gradlab/lab';
 
 /** Rows whose columns equal every value in `where`. */
 export function select(rows: readonly Row[], where: Record<string, string | number | boolean>): Row[] {

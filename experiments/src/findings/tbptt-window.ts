@@ -4,8 +4,8 @@
  * back, so with an update every step (k1 = 1) a dependency of length L ≥ k2 cannot be learned;
  * the truncated gradient is a biased estimate of the full one (Tallec & Ollivier 2017).
  */
-import type { Row } from '@gradlab/core';
-import type { Finding, FindingFn, Verdict } from './finding.js';
+import type { Row } from '@gradlab/lab';
+import type { Finding, FindingFn, Verdict } from '@gradlab/lab';
 import { distinct, fmt, fmtSeeds, lastBy, num, perSeed, seedsText } from './stats.js';
 
 /** Accuracy above chance by this much counts as learning the echo. */

@@ -4,8 +4,8 @@
  * ‖∂h_T/∂h_t‖ ≤ η^{T−t} (geometric vanishing); for linear units with W = s·Q (Q orthogonal)
  * it is exactly s^{T−t}.
  */
-import type { Row } from '@gradlab/core';
-import type { Finding, FindingFn, Verdict } from './finding.js';
+import type { Row } from '@gradlab/lab';
+import type { Finding, FindingFn, Verdict } from '@gradlab/lab';
 import { distinct, fmt, mean, num, perSeed, select, seedsText } from './stats.js';
 
 /** Relative slack of the bound check (float rounding of the CSV's 7 digits). */

@@ -17,8 +17,19 @@
  * "Stacked denoising autoencoders", JMLR 11; Y. Bengio et al. (2007), "Greedy layer-wise
  * training of deep networks", NIPS.
  */
-import { ShapeError, ValidationError, initializer, INIT_NAMES, oneOf, parseOptions, positiveInt, tf, z } from '@gradlab/core';
-import type { InitName, Rng } from '@gradlab/core';
+import {
+  ShapeError,
+  ValidationError,
+  initializer,
+  INIT_NAMES,
+  oneOf,
+  parseOptions,
+  positiveInt,
+  tf,
+  type InitName,
+  type Rng,
+} from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import { trainByBackprop } from './backprop-training.js';
 import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';

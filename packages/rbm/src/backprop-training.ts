@@ -8,8 +8,23 @@
  * composing robust features with denoising autoencoders", ICML; G. E. Hinton & R. R.
  * Salakhutdinov (2006), "Reducing the dimensionality of data with neural networks".
  */
-import { Adam, SGD, ShapeError, ValidationError, nonNegativeNumber, oneOf, parseOptions, positiveInt, positiveNumber, tf, unlabeledMinibatches, z } from '@gradlab/core';
-import type { Optimizer, Rng, StepReport } from '@gradlab/core';
+import {
+  Adam,
+  SGD,
+  ShapeError,
+  ValidationError,
+  nonNegativeNumber,
+  oneOf,
+  parseOptions,
+  positiveInt,
+  positiveNumber,
+  tf,
+  unlabeledMinibatches,
+  type Optimizer,
+  type Rng,
+  type StepReport,
+} from '@gradlab/core';
+import { z } from '@gradlab/lab';
 
 /** A model trained by backpropagation on reconstruction. */
 export interface ReconstructionModel {

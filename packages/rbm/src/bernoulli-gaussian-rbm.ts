@@ -20,8 +20,7 @@
  * G. E. Hinton (2005), "Exponential family harmoniums with an application to information
  * retrieval", NIPS.
  */
-import { tf } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import { tf, type Rng } from '@gradlab/core';
 import { HALF_LOG_2PI } from './gaussian-bernoulli-rbm.js';
 import { RBM } from './rbm.js';
 import type { RBMParams } from './rbm.js';

@@ -18,8 +18,7 @@
  * divergence"; G. E. Hinton (2010), "A practical guide to training restricted Boltzmann
  * machines"; scikit-learn `sklearn/neural_network/_rbm.py`.
  */
-import { tf } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import { tf, type Rng } from '@gradlab/core';
 import { RBM } from './rbm.js';
 import type { RBMParams } from './rbm.js';
 import { rbmConstructorArgs } from './rbm-init.js';

@@ -29,8 +29,19 @@
  * (2010), "A practical guide to training restricted Boltzmann machines", UTML TR 2010-003;
  * H. Lee, C. Ekanadham & A. Ng (2008), "Sparse deep belief net model for visual area V2".
  */
-import { SGD, ShapeError, ValidationError, nonNegativeNumber, oneOf, parseOptions, positiveInt, positiveNumber, tf, z } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import {
+  SGD,
+  ShapeError,
+  ValidationError,
+  nonNegativeNumber,
+  oneOf,
+  parseOptions,
+  positiveInt,
+  positiveNumber,
+  tf,
+  type Rng,
+} from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import { RBM, RBM_PARAM_NAMES } from './rbm.js';
 import type { RBMParams } from './rbm.js';
 

@@ -24,8 +24,19 @@
  * with neural networks", Science 313(5786); Y. Bengio, P. Lamblin, D. Popovici & H. Larochelle
  * (2007), "Greedy layer-wise training of deep networks", NIPS.
  */
-import { Rng, ShapeError, ValidationError, initializer, INIT_NAMES, oneOf, parseOptions, positiveInt, tf, z } from '@gradlab/core';
-import type { InitName } from '@gradlab/core';
+import {
+  Rng,
+  ShapeError,
+  ValidationError,
+  initializer,
+  INIT_NAMES,
+  oneOf,
+  parseOptions,
+  positiveInt,
+  tf,
+  type InitName,
+} from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import { trainByBackprop } from './backprop-training.js';
 import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
 import { ownVariable } from './rbm.js';

@@ -21,8 +21,18 @@
  * the dimensionality of data with neural networks", Science 313; Y. Bengio, P. Lamblin,
  * D. Popovici & H. Larochelle (2007), "Greedy layer-wise training of deep networks", NIPS.
  */
-import { ShapeError, ValidationError, nonNegativeNumber, oneOf, parseOptions, positiveInt, tf, z } from '@gradlab/core';
-import type { MLP, Rng } from '@gradlab/core';
+import {
+  ShapeError,
+  ValidationError,
+  nonNegativeNumber,
+  oneOf,
+  parseOptions,
+  positiveInt,
+  tf,
+  type MLP,
+  type Rng,
+} from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import { BernoulliGaussianRBM } from './bernoulli-gaussian-rbm.js';
 import { BernoulliRBM } from './bernoulli-rbm.js';
 import { DeepAutoencoder } from './deep-autoencoder.js';

@@ -19,8 +19,7 @@
  * restricted Boltzmann machines", sect. 13.2; K. Cho, A. Ilin & T. Raiko (2011), "Improved
  * learning of Gaussian-Bernoulli restricted Boltzmann machines".
  */
-import { tf } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import { tf, type Rng } from '@gradlab/core';
 import { RBM } from './rbm.js';
 import type { RBMParams } from './rbm.js';
 import { rbmConstructorArgs } from './rbm-init.js';

@@ -17,8 +17,7 @@
  * References: J. Besag (1975), "Statistical analysis of non-lattice data", The Statistician 24;
  * scikit-learn `sklearn/neural_network/_rbm.py` (`score_samples`).
  */
-import { ValidationError, tf } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import { ValidationError, tf, type Rng } from '@gradlab/core';
 import { RBM } from './rbm.js';
 
 /** Elements of the [rows, V, H] intermediate of the exact estimator per chunk. */

@@ -5,8 +5,17 @@
  * the fraction of training vectors in which unit i is on (binary visibles), or to the data mean
  * (Gaussian visibles). Shared by both RBM types and by the deep models built from them.
  */
-import { ShapeError, ValidationError, finiteNumber, nonNegativeNumber, parseOptions, positiveInt, tf, z } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import {
+  ShapeError,
+  ValidationError,
+  finiteNumber,
+  nonNegativeNumber,
+  parseOptions,
+  positiveInt,
+  tf,
+  type Rng,
+} from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import type { RBMParams } from './rbm.js';
 
 /** Default standard deviation of the initial weights (Hinton 2010, sect. 8). */

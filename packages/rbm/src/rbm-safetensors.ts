@@ -30,8 +30,8 @@ import {
   tf,
   unravelIndex,
   writeFileAtomic,
+  type SafetensorsArray,
 } from '@gradlab/core';
-import type { SafetensorsArray } from '@gradlab/core';
 import { BernoulliRBM } from './bernoulli-rbm.js';
 import { BernoulliGaussianRBM } from './bernoulli-gaussian-rbm.js';
 import { GaussianBernoulliRBM } from './gaussian-bernoulli-rbm.js';

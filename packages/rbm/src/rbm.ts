@@ -21,8 +21,7 @@
  * restricted Boltzmann machines", UTML TR 2010-003; A. Fischer & C. Igel (2014), "Training
  * restricted Boltzmann machines: an introduction", Pattern Recognition 47(1).
  */
-import { ShapeError, ValidationError, invalidArgument, tf } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import { ShapeError, ValidationError, invalidArgument, tf, type Rng } from '@gradlab/core';
 
 /** Visible unit types. */
 export const VISIBLE_TYPES = ['bernoulli', 'gaussian'] as const;

@@ -12,8 +12,18 @@
  * P.-A. Manzagol (2010), "Stacked denoising autoencoders: learning useful representations in a
  * deep network with a local denoising criterion", JMLR 11.
  */
-import { ValidationError, INIT_NAMES, oneOf, parseOptions, positiveInt, tf, z } from '@gradlab/core';
-import type { InitName, MLP, Rng } from '@gradlab/core';
+import {
+  ValidationError,
+  INIT_NAMES,
+  oneOf,
+  parseOptions,
+  positiveInt,
+  tf,
+  type InitName,
+  type MLP,
+  type Rng,
+} from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import { Autoencoder, trainAutoencoder } from './autoencoder.js';
 import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';

@@ -8,8 +8,8 @@
  * machines", sects. 4 (minibatches), 5 (monitoring), 9 (momentum); G. E. Hinton &
  * R. R. Salakhutdinov (2006), supporting code `rbm.m`.
  */
-import { ShapeError, ValidationError, parseOptions, positiveInt, tf, unlabeledMinibatches, z } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import { ShapeError, ValidationError, parseOptions, positiveInt, tf, unlabeledMinibatches, type Rng } from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import { ContrastiveDivergence, contrastiveDivergenceSchema } from './contrastive-divergence.js';
 import type { ContrastiveDivergenceConfig } from './contrastive-divergence.js';
 import { RBM } from './rbm.js';

@@ -4,8 +4,7 @@
  * supervised fine-tuning by backpropagation (Hinton, Osindero & Teh 2006; Bengio et al. 2007).
  * Layer l of the MLP gets the stack's W_l [in, out] and hidden bias c_l.
  */
-import { MLP, ValidationError, tf } from '@gradlab/core';
-import type { InitName, Rng } from '@gradlab/core';
+import { MLP, ValidationError, tf, type InitName, type Rng } from '@gradlab/core';
 
 /** Options of the `toMLP` methods. */
 export interface ToMLPOptions {

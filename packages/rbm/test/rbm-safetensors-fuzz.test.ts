@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FileFormatError, Rng, ValidationError, encodeSafetensors, tf } from '@gradlab/core';
-import type { SafetensorsArray } from '@gradlab/core';
+import { FileFormatError, Rng, ValidationError, encodeSafetensors, tf, type SafetensorsArray } from '@gradlab/core';
 import { BernoulliRBM, decodeRBM, encodeRBM, loadRBM } from '../src/index.js';
 import { FUZZ_SEED, mutate, mutationsArb, newCounts, parsesOrRejects, report } from '../../core/test/io/hostile-bytes.js';
 

@@ -9,7 +9,8 @@
  * References: Werbos (1990), "Backpropagation through time: what it does and how to do it";
  * Pascanu, Mikolov & Bengio (2013) for ‖∂L/∂h_t‖ as the measure of vanishing / exploding.
  */
-import { parseOptions, tf, z } from '@gradlab/core';
+import { parseOptions, tf } from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import { tidy } from './typed-tidy.js';
 
 import type { RecurrentNet, RecurrentState } from './recurrent-net.js';

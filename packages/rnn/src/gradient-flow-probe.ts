@@ -7,8 +7,8 @@
  *
  * References: Pascanu, Mikolov & Bengio (2013), sect. 2–3; Bengio, Simard & Frasconi (1994).
  */
-import { ShapeError, describeValue, oneOf, parseOptions, tf, z } from '@gradlab/core';
-import type { CsvRow } from '@gradlab/core';
+import { ShapeError, describeValue, oneOf, parseOptions, tf } from '@gradlab/core';
+import { z, type CsvRow } from '@gradlab/lab';
 import { bptt } from './bptt.js';
 import { jacobianNorms } from './jacobian-norms.js';
 import type { RecurrentNet } from './recurrent-net.js';

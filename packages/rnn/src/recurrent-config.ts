@@ -10,8 +10,8 @@
  * radius (Jaeger 2001).
  */
 
-import { INIT_NAMES, z, finiteNumber, nonNegativeNumber, oneOf, parseOptions, positiveInt } from '@gradlab/core';
-import type { InitName } from '@gradlab/core';
+import { INIT_NAMES, finiteNumber, nonNegativeNumber, oneOf, parseOptions, positiveInt, type InitName } from '@gradlab/core';
+import { z } from '@gradlab/lab';
 
 /** The recurrent cell types. */
 export const CELL_TYPES = ['rnn', 'lstm', 'gru'] as const;

@@ -13,8 +13,9 @@ import {
   invalidArgument,
   scaleToSpectralRadius,
   tf,
+  type InitName,
+  type Rng,
 } from '@gradlab/core';
-import type { InitName, Rng } from '@gradlab/core';
 import type { CellKernel, CellState, LayerWeights } from './cells/cell-kernel.js';
 import { gateCount } from './recurrent-config.js';
 import type { CellType, RecurrentInitName, RecurrentSpec } from './recurrent-config.js';

@@ -6,7 +6,8 @@
  * with respect to the readout come from core's losses (tfjs autodiff on a two-op graph); the
  * readout's own backward is written out.
  */
-import { ShapeError, describeValue, invalidArgument, lossByName, oneOf, tf, z } from '@gradlab/core';
+import { ShapeError, describeValue, invalidArgument, lossByName, oneOf, tf } from '@gradlab/core';
+import { z } from '@gradlab/lab';
 
 import { splitRows } from './time-steps.js';
 

@@ -22,8 +22,8 @@ import {
   saveSafetensors,
   tf,
   unravelIndex,
-  z,
 } from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import { GRU } from './gru.js';
 import { LSTM } from './lstm.js';
 import { gateCount } from './recurrent-config.js';

@@ -5,7 +5,8 @@
  * thrown: a NaN loss or non-finite gradient shows up in the records (and training can stop early).
  * Progress goes to a callback; nothing is printed.
  */
-import { Optimizer, Rng, invalidArgument, parseOptions, positiveInt, tf, z } from '@gradlab/core';
+import { Optimizer, Rng, invalidArgument, parseOptions, positiveInt, tf } from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import { bptt } from './bptt.js';
 import type { RecurrentNet } from './recurrent-net.js';
 import type { SequenceTask } from './tasks/sequence-task.js';

@@ -19,7 +19,8 @@
  * training of recurrent network trajectories"; Williams & Zipser (1995); Sutskever (2013),
  * "Training recurrent neural networks", sect. 2.8.6; Tallec & Ollivier (2017) on its bias.
  */
-import { ValidationError, parseOptions, positiveInt, tf, z } from '@gradlab/core';
+import { ValidationError, parseOptions, positiveInt, tf } from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import type { CellState } from './cells/cell-kernel.js';
 import { unpackRecords } from './bptt.js';
 import type { StepRecords } from './bptt.js';

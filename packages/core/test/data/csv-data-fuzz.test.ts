@@ -5,8 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { FileFormatError, ValidationError, parseCsvData } from '@gradlab/core';
-import type { CsvData } from '@gradlab/core';
+import { FileFormatError, ValidationError, parseCsvData, type CsvData } from '@gradlab/core';
 import { FUZZ_SEED, mutate, mutationsArb, newCounts, parsesOrRejects, report } from '../io/hostile-bytes.js';
 
 function consistent(d: CsvData): void {

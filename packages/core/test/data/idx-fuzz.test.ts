@@ -6,8 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { FileFormatError, MAX_IDX_DATA_BYTES, encodeIdx, parseIdx } from '@gradlab/core';
-import type { IdxArray, IdxDtype } from '@gradlab/core';
+import { FileFormatError, MAX_IDX_DATA_BYTES, encodeIdx, parseIdx, type IdxArray, type IdxDtype } from '@gradlab/core';
 import { FUZZ_SEED, allocatedBytes, concat, mutate, mutationsArb, newCounts, parsesOrRejects, report } from '../io/hostile-bytes.js';
 
 /** An IDX header by hand: magic, dtype byte, ndims, big-endian dims. */

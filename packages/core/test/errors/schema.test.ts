@@ -19,8 +19,8 @@ import {
   parseOptions,
   positiveInt,
   probability,
-  z,
 } from '@gradlab/core';
+import { z } from '@gradlab/lab';
 import { FUZZ_SEED } from '../io/hostile-bytes.js';
 
 describe('error classes', () => {

@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { GRADCHECK_DEFAULTS, Rng, ShapeError, autodiffGradients, checkGradients, numericGradient, tf } from '@gradlab/core';
-import type { ScalarFunction } from '@gradlab/core';
+import {
+  GRADCHECK_DEFAULTS,
+  Rng,
+  ShapeError,
+  autodiffGradients,
+  checkGradients,
+  numericGradient,
+  tf,
+  type ScalarFunction,
+} from '@gradlab/core';
 
 const rng = new Rng(2024);
 const x = rng.fork('x').normalTensor([8, 3]); // [batch, in]

@@ -15,8 +15,8 @@ import {
   spectralRadius,
   standardUniform,
   tf,
+  type Initializer,
 } from '@gradlab/core';
-import type { Initializer } from '@gradlab/core';
 
 function moments(t: tf.Tensor): { mean: number; variance: number; maxAbs: number } {
   const d = t.dataSync();

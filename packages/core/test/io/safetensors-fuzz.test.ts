@@ -9,8 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FileFormatError, ValidationError, decodeSafetensors, encodeSafetensors, loadSafetensors, tf } from '@gradlab/core';
-import type { DecodedSafetensors, SafetensorsArray } from '@gradlab/core';
+import {
+  FileFormatError,
+  ValidationError,
+  decodeSafetensors,
+  encodeSafetensors,
+  loadSafetensors,
+  tf,
+  type DecodedSafetensors,
+  type SafetensorsArray,
+} from '@gradlab/core';
 import { FUZZ_SEED, allocatedBytes, mutate, mutationsArb, newCounts, parsesOrRejects, parsesOrRejectsAsync, report } from './hostile-bytes.js';
 
 /** A file by hand: u64 LE header length, the header text as given, then the buffer. */

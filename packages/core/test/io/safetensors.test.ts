@@ -4,8 +4,16 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FileFormatError, Rng, decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, tf } from '@gradlab/core';
-import type { SafetensorsArray } from '@gradlab/core';
+import {
+  FileFormatError,
+  Rng,
+  decodeSafetensors,
+  encodeSafetensors,
+  loadSafetensors,
+  saveSafetensors,
+  tf,
+  type SafetensorsArray,
+} from '@gradlab/core';
 
 /** A file by hand: u64 LE header length, the header text as given, then the buffer. */
 function raw(header: string, buffer: Uint8Array = new Uint8Array(0), lengthOverride?: bigint): Uint8Array {

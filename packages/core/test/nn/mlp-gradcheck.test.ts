@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { MLP, Rng, checkGradients, lossByName, mlpForward, tf } from '@gradlab/core';
-import type { LossName, MLPConfig } from '@gradlab/core';
+import { MLP, Rng, checkGradients, lossByName, mlpForward, tf, type LossName, type MLPConfig } from '@gradlab/core';
 
 /**
  * MLP.gradients (tfjs autodiff through batch norm and skips) against central differences of the

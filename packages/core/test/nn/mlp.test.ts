@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { MLP, Rng, tf } from '@gradlab/core';
-import type { LossName, MLPConfig } from '@gradlab/core';
+import { MLP, Rng, tf, type LossName, type MLPConfig } from '@gradlab/core';
 
 interface TorchCase {
   name: string;

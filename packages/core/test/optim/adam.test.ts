@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Adam, ADAM_DEFAULTS, tf } from '@gradlab/core';
-import type { AdamConfig } from '@gradlab/core';
+import { Adam, ADAM_DEFAULTS, tf, type AdamConfig } from '@gradlab/core';
 
 const P0 = [1, -2];
 const G = [

@@ -1,6 +1,15 @@
 import { describe, expect, test, vi } from 'vitest';
-import { Adam, Rng, SGD, ShapeError, ValidationError, tf } from '@gradlab/core';
-import type { NamedTensors, NamedVariables, Optimizer } from '@gradlab/core';
+import {
+  Adam,
+  Rng,
+  SGD,
+  ShapeError,
+  ValidationError,
+  tf,
+  type NamedTensors,
+  type NamedVariables,
+  type Optimizer,
+} from '@gradlab/core';
 
 const makers: [string, () => Optimizer][] = [
   ['SGD', () => new SGD({ learningRate: 0.1 })],

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { SGD, tf } from '@gradlab/core';
-import type { SGDConfig } from '@gradlab/core';
+import { SGD, tf, type SGDConfig } from '@gradlab/core';
 
 // p0 and two gradients; every expected trajectory below is worked out by hand from
 // torch.optim.SGD's update rule (see the comments).

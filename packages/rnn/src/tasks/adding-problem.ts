@@ -8,8 +8,7 @@
  *
  * x [T, B, 2] (value, marker); y [B, 1]; loss MSE at the last step.
  */
-import { invalidArgument, tf } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import { invalidArgument, tf, type Rng } from '@gradlab/core';
 import type { RecurrentNet } from '../recurrent-net.js';
 import { tidy } from '../typed-tidy.js';
 import { makeBatch, testRng } from './sequence-task.js';

@@ -8,8 +8,7 @@
  *
  * x [T+20, B, 10]; y int32 [T+20, B]; accuracy is scored on the last 10 steps only.
  */
-import { invalidArgument } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import { invalidArgument, type Rng } from '@gradlab/core';
 import type { RecurrentNet } from '../recurrent-net.js';
 import { makeBatch, scoreClassification, testRng } from './sequence-task.js';
 import type { SequenceBatch, SequenceTask } from './sequence-task.js';

@@ -7,8 +7,7 @@
  *
  * x [T, B, K]; y int32 [T, B] (0 where t < L, not scored); loss cross-entropy at steps L … T−1.
  */
-import { invalidArgument } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import { invalidArgument, type Rng } from '@gradlab/core';
 import type { RecurrentNet } from '../recurrent-net.js';
 import { makeBatch, scoreClassification, testRng } from './sequence-task.js';
 import type { SequenceBatch, SequenceTask } from './sequence-task.js';

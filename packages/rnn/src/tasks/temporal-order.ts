@@ -7,8 +7,7 @@
  *
  * x [T, B, 6]; y int32 [B]; loss cross-entropy at the last step.
  */
-import { invalidArgument } from '@gradlab/core';
-import type { Rng } from '@gradlab/core';
+import { invalidArgument, type Rng } from '@gradlab/core';
 import type { RecurrentNet } from '../recurrent-net.js';
 import { makeBatch, scoreClassification, testRng } from './sequence-task.js';
 import type { SequenceBatch, SequenceTask } from './sequence-task.js';

@@ -1,0 +1,222 @@
+/**
+ * The `gradlab` command: parses the arguments, runs `list`, `run` or `merge` against an
+ * experiment map, shows progress, and maps errors to exit codes — gradlab's own errors (bad
+ * options, configs, files) to one line `gradlab: <message>` and exit code 2, an interrupted
+ * run to one line saying what completed and exit code 130, anything else (a bug) to exit
+ * code 1 with its stack. Streams and environment are parameters, so it runs
+ * in tests without spawning a process.
+ */
+import { relative } from 'node:path';
+import { GradlabError, InterruptedError, ValidationError, initBackend, type BackendInfo } from '@gradlab/core';
+import { CellPool, defaultJobs } from '../experiment/cell-pool.js';
+import { mergeExperiment } from '../experiment/merge.js';
+import { readCellsConfig } from '../experiment/cells-store.js';
+import { runExperiment, type RunResult } from '../experiment/runner.js';
+import type { AssembledOutputs } from '../experiment/assemble-results.js';
+import { loadExperimentModule } from '../experiment/experiment-module.js';
+import { experimentMap, findExperiment, type ExperimentMap } from './experiment-map.js';
+import { defaultOutDir, parseCliArgs, type RunCommand } from './parse-args.js';
+import { findProjectExperiments } from './project-experiments.js';
+import { createProgress, type ProgressStream } from './progress.js';
+import { writeResultsIndex, type IndexEntry } from './results-index.js';
+
+/** Exit code of a successful command. */
+export const EXIT_OK = 0;
+/** Exit code of a bug (an error that is not a GradlabError). */
+export const EXIT_INTERNAL = 1;
+/** Exit code of bad input: options, configs, files, missing cells. */
+export const EXIT_USAGE = 2;
+/** Exit code of a run stopped by SIGINT (128 + 2, the shell's convention). */
+export const EXIT_INTERRUPTED = 130;
+
+/** What `runCli` reads and writes. */
+export interface CliIo {
+  /** Results and listings. */
+  stdout: ProgressStream;
+  /** Progress, notices and errors. */
+  stderr: ProgressStream;
+  /** Environment. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Working directory, for printing paths relative to it. Default `process.cwd()`. */
+  cwd?: string;
+  /**
+   * Absolute path of a module exporting the same experiments (e.g. `registry.ts`), which
+   * worker processes load to run cells in parallel. Without it, cells run one by one here.
+   * Found with the experiments when those come from the project's package.json.
+   */
+  workerModule?: string | undefined;
+  /** Aborted on SIGINT / SIGTERM: the run stops, keeping completed cells. */
+  signal?: AbortSignal | undefined;
+}
+
+function show(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
+
+function describeBackend(b: BackendInfo): string {
+  return `${b.name} ${b.version}${b.simd ? ', simd' : ''}, ${b.threads} thread${b.threads === 1 ? '' : 's'}`;
+}
+
+function printAssembled(out: ProgressStream, a: AssembledOutputs, cwd: string): void {
+  out.write(`  csv:      ${show(a.csv, cwd)} (${a.rows} rows)\n`);
+  if (a.plots.length > 0) out.write(`  plots:    ${a.plots.map((p) => show(p, cwd)).join('\n            ')}\n`);
+  out.write(`  manifest: ${show(a.manifest, cwd)}\n`);
+  for (const n of a.notices) out.write(`  notice:   ${n}\n`);
+}
+
+function printRun(out: ProgressStream, r: RunResult, cwd: string, modulePath: string | undefined): void {
+  const reused = r.cellsSkipped > 0 ? `, ${r.cellsSkipped} reused` : '';
+  if (r.shard !== undefined) {
+    const pending = r.missing.length === 0 ? 'every cell is done' : `${r.missing.length} cells of other shards pending`;
+    const module = modulePath === undefined ? '' : ` ${show(modulePath, cwd)}`;
+    out.write(
+      `${r.name}: shard ${r.shard.index + 1}/${r.shard.count} done (${r.cellsRun} cells run${reused}); ${pending}\n` +
+        `  when every shard is done: gradlab merge ${show(r.outDir, cwd)}${module}\n`,
+    );
+    return;
+  }
+  const diverged = r.diverged.length > 0 ? `, ${r.diverged.length} diverged (recorded in the manifest)` : '';
+  out.write(`${r.name}: ${r.gridTotal} cells (${r.cellsRun} run${reused}${diverged}) in ${show(r.outDir, cwd)}\n`);
+  if (r.assembled !== undefined) printAssembled(out, r.assembled, cwd);
+}
+
+type FullIo = CliIo & Required<Pick<CliIo, 'env' | 'cwd'>>;
+
+/** `gradlab run PATH`: the module's one experiment, its output folder, and the module for the workers. */
+async function moduleRun(cmd: RunCommand, io: FullIo): Promise<{ cmd: RunCommand; experiments: ExperimentMap; io: FullIo }> {
+  const loaded = await loadExperimentModule(cmd.module!, { cwd: io.cwd, exactlyOne: true });
+  const def = loaded.experiments[0]!;
+  const outDirs = { [def.name]: cmd.out ?? defaultOutDir(def.name, cmd.size) };
+  return { cmd: { ...cmd, names: [def.name], outDirs }, experiments: experimentMap([def]), io: { ...io, workerModule: loaded.path } };
+}
+
+async function runCommand(cmd: RunCommand, experiments: ExperimentMap, io: FullIo): Promise<void> {
+  if (cmd.module !== undefined) ({ cmd, experiments, io } = await moduleRun(cmd, io));
+  const backend = await initBackend({ backend: cmd.backend });
+  if (cmd.jobs !== undefined && cmd.jobs > 1 && io.workerModule === undefined) {
+    throw new ValidationError(`--jobs: this front end cannot run cells in worker processes, got ${cmd.jobs}; use --jobs 1`);
+  }
+  const jobs = io.workerModule === undefined ? 1 : (cmd.jobs ?? defaultJobs(io.env));
+  const pool = jobs > 1 ? new CellPool({ jobs, module: io.workerModule!, backend }) : undefined;
+  io.stderr.write(`backend: ${describeBackend(backend)}; ${jobs === 1 ? 'cells run one by one' : `${jobs} worker processes`}\n`);
+  try {
+    await runAll(cmd, experiments, io, backend, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function runAll(
+  cmd: RunCommand,
+  experiments: ExperimentMap,
+  io: FullIo,
+  backend: BackendInfo,
+  pool: CellPool | undefined,
+): Promise<void> {
+  const index: IndexEntry[] = [];
+  for (const name of cmd.names) {
+    const def = findExperiment(experiments, name);
+    const progress = createProgress(io.stderr, { verbose: cmd.verbose });
+    try {
+      const result = await runExperiment(def, {
+        size: cmd.size,
+        seeds: cmd.seeds,
+        outDir: cmd.outDirs[name]!,
+        shard: cmd.shard,
+        fresh: cmd.fresh,
+        dataDir: cmd.dataDir,
+        backend,
+        pool,
+        signal: io.signal,
+        failOnNonFinite: cmd.failOnNonFinite,
+        onEvent: (e) => progress.onEvent(e),
+      });
+      progress.clear();
+      printRun(io.stdout, result, io.cwd, cmd.module === undefined ? undefined : io.workerModule);
+      if (result.assembled !== undefined) index.push({ def, outputs: result.assembled });
+    } catch (err) {
+      progress.clear();
+      const cell = progress.failedCell();
+      if (cell !== undefined && err instanceof Error && !(err instanceof InterruptedError) && !err.message.includes(cell)) {
+        err.message = `${name}: cell ${cell}: ${err.message}`;
+      }
+      throw err;
+    }
+  }
+  if (cmd.indexDir !== undefined && cmd.names.length > 0 && index.length === cmd.names.length) {
+    const path = await writeResultsIndex(cmd.indexDir, index, cmd.size);
+    io.stdout.write(`index: ${show(path, io.cwd)}\n`);
+  }
+}
+
+/**
+ * Runs the `gradlab` command line.
+ * @param argv arguments after the script name
+ * @param experiments the experiments it knows (see `registry.ts`)
+ * @returns the exit code: 0, 2 for bad input (one line on stderr), 1 for a bug
+ */
+export async function runCli(argv: readonly string[], experiments: ExperimentMap | undefined, io: CliIo): Promise<number> {
+  let full: FullIo = { env: process.env, cwd: process.cwd(), ...io };
+  const verbose = argv.includes('--verbose');
+  try {
+    if (argv[0] === 'probe') {
+      // Loaded only here: the probe needs @gradlab/rnn, an optional peer of this package.
+      const { runProbeCommand } = await import('./probe-command.js');
+      await runProbeCommand(argv.slice(1), full);
+      return EXIT_OK;
+    }
+    if (experiments === undefined) {
+      const declared = findProjectExperiments(full.cwd);
+      if (declared === undefined) experiments = experimentMap([]);
+      else {
+        const loaded = await loadExperimentModule(declared.module, { cwd: full.cwd });
+        experiments = experimentMap(loaded.experiments);
+        full = { ...full, workerModule: loaded.path };
+      }
+    }
+    const cmd = parseCliArgs(argv, { experiments: [...experiments.keys()], env: full.env });
+    switch (cmd.command) {
+      case 'help':
+        full.stdout.write(cmd.text);
+        break;
+      case 'list': {
+        const listed = cmd.module === undefined ? experiments : experimentMap((await loadExperimentModule(cmd.module, { cwd: full.cwd })).experiments);
+        if (listed.size === 0) {
+          full.stdout.write('no experiments declared here; run one by path (gradlab run ./my-experiment.mjs), or declare a module\n');
+          full.stdout.write('exporting them in package.json: "gradlab": { "experiments": "./experiments.mjs" }\n');
+        }
+        const width = Math.max(0, ...[...listed.keys()].map((n) => n.length));
+        for (const def of listed.values()) full.stdout.write(`${def.name.padEnd(width)}  ${def.description}\n`);
+        break;
+      }
+      case 'merge': {
+        const stored = readCellsConfig(cmd.dir);
+        const known = cmd.module === undefined ? experiments : experimentMap((await loadExperimentModule(cmd.module, { cwd: full.cwd })).experiments);
+        const def = findExperiment(known, stored.name);
+        const a = await mergeExperiment(def, cmd.dir);
+        full.stdout.write(`${def.name}: merged ${stored.size} run in ${show(cmd.dir, full.cwd)}\n`);
+        printAssembled(full.stdout, a, full.cwd);
+        break;
+      }
+      case 'run':
+        await runCommand(cmd, experiments, full);
+        break;
+    }
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof InterruptedError) {
+      full.stderr.write(`gradlab: ${err.message}\n`);
+      return EXIT_INTERRUPTED;
+    }
+    if (err instanceof GradlabError) {
+      const hint = err.hint === undefined ? '' : ` (${err.hint})`;
+      full.stderr.write(`gradlab: ${err.message.split('\n')[0]}${hint}\n`);
+      if (verbose && err.stack !== undefined) full.stderr.write(`${err.stack}\n`);
+      return EXIT_USAGE;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    full.stderr.write(`gradlab: internal error: ${e.message.split('\n')[0]}\n${e.stack ?? ''}\n`);
+    return EXIT_INTERNAL;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The last step of a run (and all of `merge`): concatenate the cells' CSVs in grid order into
+ * the main CSV (so its bytes do not depend on the order or the shards the cells ran in), write
+ * the seed summary (`<name>-summary.csv`, when the experiment declares one and the run has more
+ * than one seed), draw the plots as SVG, and write `manifest.json` last, listing every output
+ * with its sha256, the number of cells and the cells that diverged, in grid order.
+ */
+import { join } from 'node:path';
+import { ExperimentError, describeValue, writeFileAtomicSync } from '@gradlab/core';
+import { parseResultsCsv, toCsv } from '../io/csv.js';
+import { MANIFEST_FILE, writeManifest, type ManifestDivergence } from '../io/manifest.js';
+import { renderSvg } from '../plot/render-svg.js';
+import type { CellsStore } from './cells-store.js';
+import { collectCellArtifacts } from './cell-artifacts.js';
+import type { AnyExperimentDefinition, Row } from './define-experiment.js';
+import type { PlannedCell } from './plan-cells.js';
+import type { RunEventHandler } from './run-events.js';
+import { seedSummary, summaryColumns, summaryFileName } from './seed-summary.js';
+
+/** The files an assembled run wrote. */
+export interface AssembledOutputs {
+  /** Path of the main CSV (`OUT/<name>.csv`). */
+  csv: string;
+  /** Path of the seed summary (`OUT/<name>-summary.csv`), when one was written. */
+  summary?: string | undefined;
+  /** Paths of the SVG plots. */
+  plots: string[];
+  /** Path of `manifest.json`. */
+  manifest: string;
+  /** Rows in the main CSV. */
+  rows: number;
+  /** Notices recorded in the manifest. */
+  notices: string[];
+  /** Cells in the grid and cells that diverged. */
+  cells: { total: number; diverged: number };
+}
+
+/** Inputs of `assembleResults`. */
+export interface AssembleArgs {
+  def: AnyExperimentDefinition;
+  config: Record<string, unknown>;
+  size: 'quick' | 'full';
+  store: CellsStore;
+  plan: PlannedCell[];
+  started: Date;
+  onEvent: RunEventHandler | undefined;
+}
+
+const PLOT_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.svg$/;
+
+/**
+ * Assembles a complete set of cells into the results folder.
+ * @throws ExperimentError when a cell was written with other columns, or plots() returns bad file names
+ */
+export async function assembleResults(args: AssembleArgs): Promise<AssembledOutputs> {
+  const { def, config, store, plan } = args;
+  const outDir = store.outDir;
+  const header = toCsv([], def.columns);
+  const parts: string[] = [header];
+  const notices: string[] = [];
+  const backends = new Map<string, number>();
+  const diverged: ManifestDivergence[] = [];
+  let backend;
+  for (const cell of plan) {
+    const text = store.readCsv(cell.id);
+    if (!text.startsWith(header)) {
+      throw new ExperimentError(
+        `${def.name}: cell ${cell.id} was written with other columns (${JSON.stringify(text.split('\n', 1)[0])}) than ` +
+          `the experiment now has (${def.columns.join(',')}); rerun with --fresh`,
+      );
+    }
+    parts.push(text.slice(header.length));
+    const meta = store.readMeta(cell.id);
+    for (const n of meta.notices) if (!notices.includes(n)) notices.push(n);
+    if (meta.status === 'diverged') diverged.push({ cell: cell.id, ...(meta.divergence as Omit<ManifestDivergence, 'cell'>) });
+    backend ??= meta.backend;
+    const tag = `${meta.backend.name} ${meta.backend.version}`;
+    backends.set(tag, (backends.get(tag) ?? 0) + 1);
+  }
+  if (backends.size > 1) {
+    notices.push(`cells were computed on different backends: ${[...backends].map(([b, n]) => `${b} (${n} cells)`).join(', ')}`);
+  }
+  const csvText = parts.join('');
+  const csvFile = `${def.name}.csv`;
+  writeFileAtomicSync(join(outDir, csvFile), csvText);
+
+  const rows = parseResultsCsv(csvText, join(outDir, csvFile)) as Row[];
+  const seeds = (config as { seeds: number[] }).seeds;
+  let summaryFile: string | undefined;
+  if (def.summary !== undefined && seeds.length > 1) {
+    summaryFile = summaryFileName(def.name);
+    const summary = seedSummary(rows, def.summary, `${def.name}: summary`);
+    writeFileAtomicSync(join(outDir, summaryFile), toCsv(summary, summaryColumns(def.summary)));
+  }
+  const plotFiles: string[] = [];
+  const plots = def.plots?.(rows, config) ?? [];
+  if (!Array.isArray(plots)) throw new ExperimentError(`${def.name}: expected plots() to return an array, got ${describeValue(plots)}`);
+  for (const plot of plots) {
+    const file = (plot as { file?: unknown })?.file;
+    if (typeof file !== 'string' || !PLOT_FILE.test(file) || plotFiles.includes(file)) {
+      throw new ExperimentError(
+        `${def.name}: expected every plot file to be a distinct plain file name ending in .svg, got ${describeValue(file)}`,
+      );
+    }
+    const svg = await renderSvg(plot.spec);
+    writeFileAtomicSync(join(outDir, file), svg);
+    plotFiles.push(file);
+  }
+
+  const tables = summaryFile === undefined ? [csvFile] : [csvFile, summaryFile];
+  const artifactFiles = collectCellArtifacts(store, plan.map((c) => c.id), def.name, [...tables, ...plotFiles]);
+  const cells = { total: plan.length, diverged: diverged.length };
+
+  await writeManifest(outDir, {
+    name: def.name,
+    description: def.description,
+    size: args.size,
+    config,
+    configHash: store.configHash,
+    seeds,
+    backend: backend!,
+    started: args.started.toISOString(),
+    finished: new Date().toISOString(),
+    notices,
+    outputs: [...tables, ...plotFiles, ...artifactFiles],
+    cells,
+    diverged,
+  });
+  const out: AssembledOutputs = {
+    csv: join(outDir, csvFile),
+    ...(summaryFile !== undefined ? { summary: join(outDir, summaryFile) } : {}),
+    plots: plotFiles.map((f) => join(outDir, f)),
+    manifest: join(outDir, MANIFEST_FILE),
+    rows: rows.length,
+    notices,
+    cells,
+  };
+  args.onEvent?.({ type: 'assembled', name: def.name, csv: out.csv, plots: out.plots, manifest: out.manifest, rows: out.rows });
+  return out;
+}
