@@ -49,7 +49,7 @@ function seeded(seed: number): () => number {
  */
 function gradlab(args: string[], killWhen?: (output: string) => number | undefined): Promise<Done> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'experiments/src/cli.ts', ...args], {
+    const child = spawn(process.execPath, ['packages/lab/bin/gradlab.js', ...args], {
       cwd: root,
       env: { ...process.env, SLURM_ARRAY_TASK_ID: '', SLURM_ARRAY_TASK_COUNT: '', SLURM_CPUS_PER_TASK: '', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

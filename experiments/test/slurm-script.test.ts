@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const TINY = `${process.execPath} --import tsx experiments/test/fixtures/tiny-cli.ts`;
+const TINY = `${process.execPath} --import tsx packages/lab/test/cli/fixtures/tiny-cli.ts`;
 
 function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -50,9 +50,9 @@ describe('scripts/slurm', () => {
       expect(task.code, task.out).toBe(0);
       expect(task.out).toContain(`tiny: shard ${id}/3 done`);
     }
-    const merged = await run(process.execPath, ['--import', 'tsx', 'experiments/test/fixtures/tiny-cli.ts', 'merge', sharded], clean);
+    const merged = await run(process.execPath, ['--import', 'tsx', 'packages/lab/test/cli/fixtures/tiny-cli.ts', 'merge', sharded], clean);
     expect(merged.code, merged.out).toBe(0);
-    const single = await run(process.execPath, ['--import', 'tsx', 'experiments/test/fixtures/tiny-cli.ts', 'run', 'tiny', '--full', '--jobs', '1', '--out', whole], clean);
+    const single = await run(process.execPath, ['--import', 'tsx', 'packages/lab/test/cli/fixtures/tiny-cli.ts', 'run', 'tiny', '--full', '--jobs', '1', '--out', whole], clean);
     expect(single.code, single.out).toBe(0);
     const outputs = readdirSync(whole).filter((f) => !f.startsWith('.')).sort();
     expect(readdirSync(sharded).filter((f) => !f.startsWith('.')).sort()).toEqual(outputs);

@@ -25,7 +25,7 @@
  * ICML (the schedule of 14,500 βs: 500 up to 0.5, 4,000 up to 0.9, 10,000 up to 1).
  */
 import { ShapeError, ValidationError, parseOptions, positiveInt, tf, type Rng } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { HALF_LOG_2PI } from './gaussian-bernoulli-rbm.js';
 import { RBM } from './rbm.js';
 import { VISIBLE_MEAN_EPSILON } from './rbm-init.js';

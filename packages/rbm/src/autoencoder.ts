@@ -29,7 +29,7 @@ import {
   type InitName,
   type Rng,
 } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { trainByBackprop } from './backprop-training.js';
 import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';

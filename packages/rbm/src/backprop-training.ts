@@ -24,7 +24,7 @@ import {
   type Rng,
   type StepReport,
 } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 
 /** A model trained by backpropagation on reconstruction. */
 export interface ReconstructionModel {

@@ -41,7 +41,7 @@ import {
   tf,
   type Rng,
 } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { RBM, RBM_PARAM_NAMES } from './rbm.js';
 import type { RBMParams } from './rbm.js';
 

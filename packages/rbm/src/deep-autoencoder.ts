@@ -36,7 +36,7 @@ import {
   tf,
   type InitName,
 } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { trainByBackprop } from './backprop-training.js';
 import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
 import { ownVariable } from './rbm.js';

@@ -32,7 +32,7 @@ import {
   type MLP,
   type Rng,
 } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { BernoulliGaussianRBM } from './bernoulli-gaussian-rbm.js';
 import { BernoulliRBM } from './bernoulli-rbm.js';
 import { DeepAutoencoder } from './deep-autoencoder.js';

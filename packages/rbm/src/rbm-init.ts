@@ -15,7 +15,7 @@ import {
   tf,
   type Rng,
 } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import type { RBMParams } from './rbm.js';
 
 /** Default standard deviation of the initial weights (Hinton 2010, sect. 8). */

@@ -23,7 +23,7 @@ import {
   type MLP,
   type Rng,
 } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { Autoencoder, trainAutoencoder } from './autoencoder.js';
 import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';

@@ -9,7 +9,7 @@
  * R. R. Salakhutdinov (2006), supporting code `rbm.m`.
  */
 import { ShapeError, ValidationError, parseOptions, positiveInt, tf, unlabeledMinibatches, type Rng } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { ContrastiveDivergence, contrastiveDivergenceSchema } from './contrastive-divergence.js';
 import type { ContrastiveDivergenceConfig } from './contrastive-divergence.js';
 import { RBM } from './rbm.js';

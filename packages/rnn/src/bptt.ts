@@ -10,7 +10,7 @@
  * Pascanu, Mikolov & Bengio (2013) for ‖∂L/∂h_t‖ as the measure of vanishing / exploding.
  */
 import { parseOptions, tf } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { tidy } from './typed-tidy.js';
 
 import type { RecurrentNet, RecurrentState } from './recurrent-net.js';

@@ -8,7 +8,10 @@
  * References: Pascanu, Mikolov & Bengio (2013), sect. 2–3; Bengio, Simard & Frasconi (1994).
  */
 import { ShapeError, describeValue, oneOf, parseOptions, tf } from '@gradlab/core';
-import { z, type CsvRow } from '@gradlab/lab';
+import { z } from 'zod';
+
+/** One row of the per-step table: column name → number. */
+export type FlowStepRow = Record<string, number>;
 import { bptt } from './bptt.js';
 import { jacobianNorms } from './jacobian-norms.js';
 import type { RecurrentNet } from './recurrent-net.js';
@@ -38,7 +41,7 @@ export interface GradientFlowProbe {
   /** Columns of {@link GradientFlowProbe.rows}, in order. */
   columns: string[];
   /** One row per step t = 0 … T−1 (0-based, PyTorch's output index). */
-  rows: CsvRow[];
+  rows: FlowStepRow[];
   /** ∂L/∂θ under the parameter names (PyTorch state_dict names). */
   grads: Record<string, tf.Tensor>;
   /** Frees `grads`. */
@@ -72,9 +75,9 @@ export function probeGradientFlow(net: RecurrentNet, x: tf.Tensor, y: tf.Tensor,
     if (jac) columns.push('jac_l2');
     const gates = Object.keys(g.gateMeans);
     for (const k of gates) columns.push(`gate_${k}_mean`);
-    const rows: CsvRow[] = [];
+    const rows: FlowStepRow[] = [];
     for (let t = 0; t < steps; t++) {
-      const row: CsvRow = { t, lag: steps - 1 - t, grad_h_l2: g.gradH[t]! };
+      const row: FlowStepRow = { t, lag: steps - 1 - t, grad_h_l2: g.gradH[t]! };
       if (g.gradC.length > 0) row['grad_c_l2'] = g.gradC[t]!;
       if (jac) row['jac_l2'] = jac.mean[t]!;
       for (const k of gates) row[`gate_${k}_mean`] = g.gateMeans[k]![t]!;

@@ -11,7 +11,7 @@
  */
 
 import { INIT_NAMES, finiteNumber, nonNegativeNumber, oneOf, parseOptions, positiveInt, type InitName } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 
 /** The recurrent cell types. */
 export const CELL_TYPES = ['rnn', 'lstm', 'gru'] as const;

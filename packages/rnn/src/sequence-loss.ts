@@ -7,7 +7,7 @@
  * readout's own backward is written out.
  */
 import { ShapeError, describeValue, invalidArgument, lossByName, oneOf, tf } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 
 import { splitRows } from './time-steps.js';
 

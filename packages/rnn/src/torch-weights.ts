@@ -23,7 +23,7 @@ import {
   tf,
   unravelIndex,
 } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { GRU } from './gru.js';
 import { LSTM } from './lstm.js';
 import { gateCount } from './recurrent-config.js';

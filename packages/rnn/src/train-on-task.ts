@@ -6,7 +6,7 @@
  * Progress goes to a callback; nothing is printed.
  */
 import { Optimizer, Rng, invalidArgument, parseOptions, positiveInt, tf } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { bptt } from './bptt.js';
 import type { RecurrentNet } from './recurrent-net.js';
 import type { SequenceTask } from './tasks/sequence-task.js';

@@ -20,7 +20,7 @@
  * "Training recurrent neural networks", sect. 2.8.6; Tallec & Ollivier (2017) on its bias.
  */
 import { ValidationError, parseOptions, positiveInt, tf } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import type { CellState } from './cells/cell-kernel.js';
 import { unpackRecords } from './bptt.js';
 import type { StepRecords } from './bptt.js';

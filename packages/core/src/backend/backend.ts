@@ -79,6 +79,9 @@ function parseName(value: string, source: string): BackendName {
  * @throws BackendError when a forced backend cannot load, or its name is unknown
  */
 export async function initBackend(config: BackendConfig = {}): Promise<BackendInfo> {
+  // PROD silences tfjs's console hints (e.g. "install tfjs-node"): library code never prints.
+  // Set here rather than at import, so importing gradlab has no side effects.
+  tf.env().set('PROD', true);
   registerFastMatMulGradient();
   const env = process.env['GRADLAB_BACKEND'];
   const forced =

@@ -20,7 +20,7 @@ import {
   positiveInt,
   probability,
 } from '@gradlab/core';
-import { z } from '@gradlab/lab';
+import { z } from 'zod';
 import { FUZZ_SEED } from '../io/hostile-bytes.js';
 
 describe('error classes', () => {

@@ -4,11 +4,22 @@
  * scene graph. Text is measured by Vega's built-in estimate (no canvas), so the same spec gives
  * the same bytes on every machine.
  *
+ * vega and vega-lite are imported on the first render, not with this package: they are large,
+ * and vega's canvas shim uses top-level await, which would make `require('@gradlab/lab')` fail.
+ *
  * References: Satyanarayan et al., "Vega-Lite: A Grammar of Interactive Graphics" (2017).
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type * as Vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
 import { ValidationError, describeValue } from '@gradlab/core';
+
+let libraries: Promise<{ vega: typeof Vega; compile: typeof import('vega-lite').compile }> | undefined;
+
+/** vega and vega-lite, loaded once. */
+function loadLibraries() {
+  libraries ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vegaLite]) => ({ vega, compile: vegaLite.compile }));
+  return libraries;
+}
 
 /** A Vega-Lite top-level spec (re-exported type of vega-lite). */
 export type VegaLiteSpec = TopLevelSpec;
@@ -23,7 +34,8 @@ export async function renderSvg(spec: VegaLiteSpec | object): Promise<string> {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     throw new ValidationError(`renderSvg: expected spec to be a Vega-Lite spec object, got ${describeValue(spec)}`);
   }
-  let view: vega.View;
+  const { vega, compile } = await loadLibraries();
+  let view: Vega.View;
   // Vega reports dataflow failures (e.g. a refused data URL) to its logger and renders anyway;
   // collect them so a broken chart is an error, not a silently empty SVG. Warnings are dropped.
   const errors: string[] = [];

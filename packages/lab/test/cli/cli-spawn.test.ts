@@ -5,20 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = 'experiments/src/cli.ts';
-const TINY_CLI = 'experiments/test/fixtures/tiny-cli.ts';
+const root = fileURLToPath(new URL('../../../..', import.meta.url));
+/** The installed bin (plain node: it runs the sources through tsx itself in a checkout). */
+const CLI = 'packages/lab/bin/gradlab.js';
+const TINY_CLI = 'packages/lab/test/cli/fixtures/tiny-cli.ts';
 
 interface Done { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-/** Spawns `node --import tsx SCRIPT ...args`; `onStderr` may kill it. */
+/** Spawns `node SCRIPT ...args` (with tsx's loader for a .ts script); `onStderr` may kill it. */
 function gradlab(
   script: string,
   args: string[],
   onStderr?: (text: string, kill: () => void, child: ChildProcess) => void,
 ): Promise<Done> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, ...args], {
       cwd: root,
       env: { ...process.env, SLURM_ARRAY_TASK_ID: '', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +53,7 @@ describe('gradlab (spawned)', () => {
     const r = await gradlab(CLI, ['run', 'no-such-experiment']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^gradlab: run: unknown experiment "no-such-experiment"; expected one of .*all\n$/);
+    expect(r.stderr).toMatch(/^gradlab: run: unknown experiment "no-such-experiment"; expected one of .*all, or the path of a module \(\.\/my-experiment\.mjs\)\n$/);
   });
 
   test('a bad option: one line naming it and the valid options, exit 2', async () => {

@@ -14,6 +14,8 @@ describe('parseCliArgs', () => {
     expect(cmd).toEqual({
       command: 'run',
       names: ['depth-gradients'],
+      module: undefined,
+      out: 'o',
       size: 'quick',
       seeds: [1, 2, 3, 7],
       backend: 'cpu',
@@ -80,7 +82,7 @@ describe('parseCliArgs', () => {
     [['run', 'depth-gradients', '--jobs', 'two'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "two"$/],
     [['run', 'depth-gradients', '--jobs', '1.5'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "1.5"$/],
     [['run'], /run: expected an experiment name or "all"; one of depth-gradients, time-gradients, all/],
-    [['merge'], /merge: expected one folder/],
+    [['merge'], /merge: expected a folder and optionally a module/],
     [['frobnicate'], /^unknown command "frobnicate"; expected one of list, run, merge, help/],
     [['--verbose'], /^unknown option --verbose; expected one of list, run, merge, help/],
     [['list', '--all'], /list: unknown option --all; valid options: --verbose, --help/],

@@ -14,7 +14,7 @@ import { experimentMap } from '../../src/cli/experiment-map.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { FUZZ_SEED, mutate, mutationsArb } from '../../../core/test/io/hostile-bytes.js';
 
-const FIXTURES = fileURLToPath(new URL('../../packages/rnn/test/fixtures/torch-probe', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../rnn/test/fixtures/torch-probe', import.meta.url));
 const fx = join(FIXTURES, 'lstm-2layers');
 const W = join(fx, 'weights.safetensors');
 const X = join(fx, 'input.safetensors');

@@ -12,7 +12,7 @@ import { readResultsCsv } from '@gradlab/lab';
 import { experimentMap } from '../../src/cli/experiment-map.js';
 import { runCli } from '../../src/cli/run-cli.js';
 
-const FIXTURES = fileURLToPath(new URL('../../packages/rnn/test/fixtures/torch-probe', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../rnn/test/fixtures/torch-probe', import.meta.url));
 
 function capture() {
   const s = { text: '', isTTY: false, columns: 80, write(t: string) { s.text += t; return true; } };

@@ -74,7 +74,7 @@ describe('runCli', () => {
   test('errors: one line, exit code 2; merge of an incomplete folder lists the missing cells', async () => {
     const bad = await cli(['run', 'nope']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('gradlab: run: unknown experiment "nope"; expected one of tiny, all\n');
+    expect(bad.stderr).toBe('gradlab: run: unknown experiment "nope"; expected one of tiny, all, or the path of a module (./my-experiment.mjs)\n');
     const out = join(mkdtempSync(join(tmpdir(), 'gradlab-cli-merge-')), 'o');
     await cli(['run', 'tiny', '--quick', '--out', out, '--shard', '1/2']);
     const m = await cli(['merge', out]);
