@@ -6,7 +6,6 @@
 export { tf } from './backend/tf.js';
 export { initBackend, backendInfo, BACKEND_NAMES } from './backend/backend.js';
 export type { BackendInfo, BackendName, BackendConfig } from './backend/backend.js';
-export { registerFastMatMulGradient } from './backend/matmul-gradient.js';
 
 export {
   GradlabError,
@@ -41,7 +40,6 @@ export {
   constant,
   normal,
   uniform,
-  standardUniform,
   glorotUniform,
   glorotNormal,
   heNormal,
@@ -54,35 +52,35 @@ export {
   INIT_NAMES,
 } from './init/initializers.js';
 export type { Initializer, InitName } from './init/initializers.js';
-export { fans } from './init/fans.js';
+
 export { spectralRadius, scaleToSpectralRadius } from './init/spectral-radius.js';
-export { activation, ACTIVATION_NAMES, DEFAULT_LEAKY_RELU_SLOPE, DEFAULT_ELU_ALPHA } from './activations/activations.js';
+export { activation, ACTIVATION_NAMES } from './activations/activations.js';
 export type { Activation, ActivationName } from './activations/activations.js';
 export { dense } from './nn/dense.js';
-export { batchNormApply, batchMoments, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './nn/batch-norm.js';
+
 export { softmaxCrossEntropy, mse, bceWithLogits, binaryCrossEntropy, lossByName, LOSS_NAMES } from './nn/losses.js';
 export type { LossName } from './nn/losses.js';
-export { MLP, mlpForward, MLP_DEFAULTS } from './nn/mlp.js';
-export type { MLPConfig, MLPSpec, MLPTrace, MLPForwardOptions, MLPGradients } from './nn/mlp.js';
+export { MLP, mlpForward } from './nn/mlp.js';
+export type { MLPConfig, MLPForwardOptions, MLPGradients } from './nn/mlp.js';
 
 // ---- optim (SGD, momentum, Adam, clipping, weight decay), probe, gradcheck ----
 export { Optimizer } from './optim/optimizer.js';
-export type { NamedVariables, NamedTensors, StepReport, UpdateContext } from './optim/optimizer.js';
-export { SGD, SGD_DEFAULTS } from './optim/sgd.js';
+export type { NamedVariables, NamedTensors, StepReport } from './optim/optimizer.js';
+export { SGD } from './optim/sgd.js';
 export type { SGDConfig, MomentumSchedule } from './optim/sgd.js';
-export { Adam, ADAM_DEFAULTS } from './optim/adam.js';
+export { Adam } from './optim/adam.js';
 export type { AdamConfig } from './optim/adam.js';
-export { clipGradients, globalNorm, CLIP_MODES, CLIP_NORM_EPSILON } from './optim/clipping.js';
+export { clipGradients, globalNorm, CLIP_MODES } from './optim/clipping.js';
 export type { ClipConfig, ClipMode, ClipResult } from './optim/clipping.js';
-export { tensorStats, tensorStatsMany, TENSOR_STATS_COLUMNS } from './probe/tensor-stats.js';
+export { tensorStats, tensorStatsMany } from './probe/tensor-stats.js';
 export type { TensorStats } from './probe/tensor-stats.js';
-export { saturationFraction, DEFAULT_SATURATION_THRESHOLD } from './probe/saturation.js';
+export { saturationFraction } from './probe/saturation.js';
 export type { SaturationOptions } from './probe/saturation.js';
-export { histogram, DEFAULT_HISTOGRAM_BINS } from './probe/histogram.js';
+export { histogram } from './probe/histogram.js';
 export type { Histogram, HistogramOptions } from './probe/histogram.js';
-export { GradientProbe, PROBE_COLUMNS } from './probe/gradient-probe.js';
-export type { GradientProbeConfig, ProbeRow, ProbeTags } from './probe/gradient-probe.js';
-export { numericGradient, GRADCHECK_DEFAULTS } from './gradcheck/finite-differences.js';
+export { GradientProbe } from './probe/gradient-probe.js';
+export type { GradientProbeConfig, ProbeRow } from './probe/gradient-probe.js';
+export { numericGradient } from './gradcheck/finite-differences.js';
 export type { NumericGradientOptions, SampledGradient, ScalarFunction } from './gradcheck/finite-differences.js';
 export { checkGradients } from './gradcheck/check-gradients.js';
 export type { CheckGradientsOptions, GradientCheckResult, GradientCheckPoint } from './gradcheck/check-gradients.js';
@@ -90,44 +88,25 @@ export { autodiffGradients } from './gradcheck/autodiff.js';
 
 // ---- data (IDX, synthetic sets, batching) and safetensors ----
 export type { LabeledData } from './data/labeled-data.js';
-export { parseIdx, readIdx, encodeIdx, writeIdx, MAX_IDX_DATA_BYTES } from './data/idx.js';
-export type { IdxArray, IdxDtype, IdxInput, IdxTypedArray, IdxWriteOptions, IdxReadOptions } from './data/idx.js';
-export { loadMnistLike, findDataDir, DEFAULT_DATA_DIR, MNIST_FILES } from './data/mnist-like.js';
+export { parseIdx, readIdx, writeIdx } from './data/idx.js';
+export type { IdxArray, IdxDtype, IdxWriteOptions, IdxReadOptions } from './data/idx.js';
+export { loadMnistLike } from './data/mnist-like.js';
 export type { MnistLike, MnistLikeConfig } from './data/mnist-like.js';
 export { loadImageData } from './data/image-data.js';
 export type { ImageData, ImageDataConfig } from './data/image-data.js';
-export {
-  barsAndStripes,
-  sampleBarsAndStripes,
-  barsAndStripesCount,
-  MAX_BARS_AND_STRIPES_ENUMERATE,
-  MAX_BARS_AND_STRIPES_SAMPLE,
-} from './data/bars-and-stripes.js';
-export {
-  gaussianMixture,
-  DEFAULT_MIXTURE_COMPONENTS,
-  DEFAULT_MIXTURE_DIM,
-  DEFAULT_MIXTURE_SEPARATION,
-  DEFAULT_MIXTURE_STD,
-} from './data/gaussian-mixture.js';
+export { barsAndStripes } from './data/bars-and-stripes.js';
+export { gaussianMixture } from './data/gaussian-mixture.js';
 export type { GaussianMixture, GaussianMixtureConfig } from './data/gaussian-mixture.js';
-export { shapeset, shapesetLabel, SHAPESET_SHAPES, SHAPESET_CLASSES, DEFAULT_SHAPESET_SIZE } from './data/shapeset.js';
-export type { ShapesetConfig, ShapesetShape } from './data/shapeset.js';
-export { batchIndices, trainTestSplit, takeRows, minibatches, unlabeledMinibatches, oneHot } from './data/batching.js';
+export { shapeset } from './data/shapeset.js';
+export type { ShapesetConfig } from './data/shapeset.js';
+export { trainTestSplit, minibatches, unlabeledMinibatches, oneHot } from './data/batching.js';
 export type { BatchOptions, Minibatch } from './data/batching.js';
 export { parseCsvData, readCsvData } from './data/csv-data.js';
 export { firstNonFinite, unravelIndex } from './io/non-finite.js';
 export type { CsvData, CsvDataOptions } from './data/csv-data.js';
-export {
-  encodeSafetensors,
-  decodeSafetensors,
-  saveSafetensors,
-  loadSafetensors,
-  MAX_SAFETENSORS_HEADER_BYTES,
-} from './io/safetensors.js';
+export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export type {
   SafetensorsDtype,
-  SafetensorsTypedArray,
   SafetensorsArray,
   DecodedSafetensors,
   LoadedSafetensors,

@@ -7,7 +7,7 @@
 export { z } from 'zod';
 
 // ---- defining and running experiments ----
-export { defineExperiment, isExperiment, checkSeeds, EXPERIMENT_NAME_PATTERN } from './experiment/define-experiment.js';
+export { defineExperiment, isExperiment } from './experiment/define-experiment.js';
 export type {
   CellValue,
   Row,
@@ -16,7 +16,7 @@ export type {
   ExperimentDefinition,
   AnyExperimentDefinition,
 } from './experiment/define-experiment.js';
-export { runExperiment, resolveConfig, DEFAULT_SIZE } from './experiment/runner.js';
+export { runExperiment } from './experiment/runner.js';
 export type { RunOptions, RunResult, ExperimentSize } from './experiment/runner.js';
 export { mergeExperiment } from './experiment/merge.js';
 export type { MergeOptions } from './experiment/merge.js';
@@ -26,19 +26,16 @@ export type { CellPoolOptions } from './experiment/cell-pool.js';
 export { recordDivergence } from './experiment/divergence.js';
 export type { DivergenceWatch } from './experiment/divergence.js';
 export type { Divergence } from './experiment/cells-store.js';
-export { readCellsConfig } from './experiment/cells-store.js';
-export { writeCellArtifact } from './experiment/cell-artifacts.js';
-export { parseShard, shardFromEnv } from './experiment/shard.js';
 export type { Shard } from './experiment/shard.js';
 export type { RunEvent, RunEventHandler } from './experiment/run-events.js';
 export type { SummarySpec } from './experiment/seed-summary.js';
 export { loadExperimentModule } from './experiment/experiment-module.js';
 
 // ---- results: CSV, manifest, plots ----
-export { formatNumber, toCsv, writeCsv, parseResultsCsv, readResultsCsv, CSV_SIGNIFICANT_DIGITS } from './io/csv.js';
+export { writeCsv, readResultsCsv } from './io/csv.js';
 export type { CsvValue, CsvRow } from './io/csv.js';
-export { sha256File, writeManifest, readManifest, verifyManifest, MANIFEST_FILE } from './io/manifest.js';
-export type { Manifest, ManifestInput, ManifestOutput, ManifestProblem, ManifestVerification } from './io/manifest.js';
+export { readManifest, verifyManifest, MANIFEST_FILE } from './io/manifest.js';
+export type { Manifest, ManifestOutput, ManifestProblem, ManifestVerification } from './io/manifest.js';
 export { renderSvg } from './plot/render-svg.js';
 export type { VegaLiteSpec } from './plot/render-svg.js';
 export { lineChart } from './plot/charts.js';
@@ -50,7 +47,7 @@ export type { ImageGridOptions } from './plot/image-grid.js';
 export type { Finding, FindingFn, KeyTable, PublishedFigure, Verdict } from './findings/finding.js';
 
 // ---- the gradlab command ----
-export { runCli, EXIT_OK, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED } from './cli/run-cli.js';
+export { runCli } from './cli/run-cli.js';
 export type { CliIo } from './cli/run-cli.js';
 export { main } from './cli/main.js';
 export { experimentMap } from './cli/experiment-map.js';

@@ -4,12 +4,12 @@ import {
   BernoulliGaussianRBM,
   BernoulliRBM,
   GaussianBernoulliRBM,
-  aisSchedule,
   annealedImportanceSampling,
-  conditionalLogLikelihoods,
   exactLogPartition,
   pseudoLikelihood,
 } from '../src/index.js';
+import { aisSchedule } from '../src/annealed-importance-sampling.js';
+import { conditionalLogLikelihoods } from '../src/pseudo-likelihood.js';
 import { logSumExp, states } from './brute-force.js';
 
 function randomParams(V: number, H: number, seed: number, scale: number) {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FileFormatError, Rng, ShapeError, ValidationError, encodeSafetensors, tf } from '@gradlab/core';
-import { LSTM, RECURRENT_ARCHS, gateCount, loadTorchWeights, netFromStateDict, saveTorchWeights } from '../src/index.js';
+import { LSTM, RECURRENT_ARCHS, loadTorchWeights, netFromStateDict, saveTorchWeights } from '../src/index.js';
+import { gateCount } from '../src/recurrent-config.js';
 import type { RecurrentArch, RecurrentNet } from '../src/index.js';
 import { FUZZ_SEED, mutate, mutationsArb, newCounts, parsesOrRejects, parsesOrRejectsAsync, report } from '../../core/test/io/hostile-bytes.js';
 

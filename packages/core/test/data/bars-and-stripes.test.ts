@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { Rng, barsAndStripes, barsAndStripesCount, sampleBarsAndStripes } from '@gradlab/core';
+import { Rng, barsAndStripes } from '@gradlab/core';
+import { barsAndStripesCount, sampleBarsAndStripes } from '../../src/data/bars-and-stripes.js';
 
 /** Which kind an n×n 0/1 image is: every column constant (bars), every row constant (stripes). */
 function kinds(x: Float32Array, offset: number, n: number): { bars: boolean; stripes: boolean } {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { Rng, batchIndices, minibatches, oneHot, takeRows, tf, trainTestSplit, unlabeledMinibatches } from '@gradlab/core';
+import { Rng, minibatches, oneHot, tf, trainTestSplit, unlabeledMinibatches } from '@gradlab/core';
+import { batchIndices, takeRows } from '../../src/data/batching.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const flat = (batches: Int32Array[]) => batches.flatMap((b) => Array.from(b));

@@ -6,7 +6,8 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { FileFormatError, MAX_IDX_DATA_BYTES, encodeIdx, parseIdx, type IdxArray, type IdxDtype } from '@gradlab/core';
+import { FileFormatError, parseIdx, type IdxArray, type IdxDtype } from '@gradlab/core';
+import { MAX_IDX_DATA_BYTES, encodeIdx } from '../../src/data/idx.js';
 import { FUZZ_SEED, allocatedBytes, concat, mutate, mutationsArb, newCounts, parsesOrRejects, report } from '../io/hostile-bytes.js';
 
 /** An IDX header by hand: magic, dtype byte, ndims, big-endian dims. */

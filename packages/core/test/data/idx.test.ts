@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FileFormatError, encodeIdx, parseIdx, readIdx, writeIdx, type IdxDtype } from '@gradlab/core';
+import { FileFormatError, parseIdx, readIdx, writeIdx, type IdxDtype } from '@gradlab/core';
+import { encodeIdx } from '../../src/data/idx.js';
 
 /** An IDX header by hand: magic, dtype byte, ndims, big-endian dims. */
 function header(dtypeByte: number, dims: number[]): Uint8Array {

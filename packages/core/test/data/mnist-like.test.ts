@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_DATA_DIR, FileFormatError, MNIST_FILES, findDataDir, loadMnistLike, writeIdx } from '@gradlab/core';
+import { FileFormatError, loadMnistLike, writeIdx } from '@gradlab/core';
+import { DEFAULT_DATA_DIR, MNIST_FILES, findDataDir } from '../../src/data/mnist-like.js';
 
 /** Writes a tiny MNIST-like set: n images of 2×3 pixels with value 51·k, labels k mod 4. */
 async function writeFixture(dir: string, nTrain: number, nTest: number, options: { gzip?: boolean; labelCount?: number } = {}): Promise<void> {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { Rng, SHAPESET_CLASSES, shapeset, shapesetLabel } from '@gradlab/core';
+import { Rng, shapeset } from '@gradlab/core';
+import { SHAPESET_CLASSES, shapesetLabel } from '../../src/data/shapeset.js';
 
 describe('shapeset', () => {
   test('labels are numbered stably: 3 single shapes, then the 6 unordered pairs', () => {

@@ -1,14 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import {
-  GRADCHECK_DEFAULTS,
-  Rng,
-  ShapeError,
-  autodiffGradients,
-  checkGradients,
-  numericGradient,
-  tf,
-  type ScalarFunction,
-} from '@gradlab/core';
+import { Rng, ShapeError, autodiffGradients, checkGradients, numericGradient, tf, type ScalarFunction } from '@gradlab/core';
+import { GRADCHECK_DEFAULTS } from '../../src/gradcheck/finite-differences.js';
 
 const rng = new Rng(2024);
 const x = rng.fork('x').normalTensor([8, 3]); // [batch, in]

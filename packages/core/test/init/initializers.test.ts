@@ -13,10 +13,10 @@ import {
   orthogonal,
   scaleToSpectralRadius,
   spectralRadius,
-  standardUniform,
   tf,
   type Initializer,
 } from '@gradlab/core';
+import { standardUniform } from '../../src/init/initializers.js';
 
 function moments(t: tf.Tensor): { mean: number; variance: number; maxAbs: number } {
   const d = t.dataSync();

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { Adam, ADAM_DEFAULTS, tf, type AdamConfig } from '@gradlab/core';
+import { Adam, tf, type AdamConfig } from '@gradlab/core';
+import { ADAM_DEFAULTS } from '../../src/optim/adam.js';
 
 const P0 = [1, -2];
 const G = [

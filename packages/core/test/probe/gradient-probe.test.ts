@@ -1,5 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
-import { GradientProbe, PROBE_COLUMNS, tensorStats, tf } from '@gradlab/core';
+import { GradientProbe, tensorStats, tf } from '@gradlab/core';
+import { PROBE_COLUMNS } from '../../src/probe/gradient-probe.js';
 
 describe('GradientProbe', () => {
   test('records one row per named tensor, with tags, in one readback', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_SATURATION_THRESHOLD, saturationFraction, tf } from '@gradlab/core';
+import { saturationFraction, tf } from '@gradlab/core';
+import { DEFAULT_SATURATION_THRESHOLD } from '../../src/probe/saturation.js';
 
 const dTanh = (z: tf.Tensor): tf.Tensor => tf.tidy(() => tf.sub(1, tf.square(tf.tanh(z))));
 const dSigmoid = (z: tf.Tensor): tf.Tensor =>

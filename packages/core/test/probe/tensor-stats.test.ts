@@ -1,5 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
-import { Rng, TENSOR_STATS_COLUMNS, tensorStats, tensorStatsMany, tf } from '@gradlab/core';
+import { Rng, tensorStats, tensorStatsMany, tf } from '@gradlab/core';
+import { TENSOR_STATS_COLUMNS } from '../../src/probe/tensor-stats.js';
 
 /** The same statistics in doubles, over the finite entries. */
 function reference(xs: ArrayLike<number>) {

@@ -7,12 +7,12 @@ import {
   defineExperiment,
   lineChart,
   mergeExperiment,
-  readCellsConfig,
   runExperiment,
   type AssembledOutputs,
 } from '@gradlab/lab';
 import type { FindingFn } from '../../src/findings/finding.js';
 import { resultsIndex } from '../../src/cli/results-index.js';
+import { readCellsConfig } from '../../src/experiment/cells-store.js';
 
 const toy = defineExperiment({
   name: 'toy',

@@ -4,8 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExperimentError, ValidationError, positiveInt } from '@gradlab/core';
-import { z, defineExperiment, mergeExperiment, readCellsConfig, runExperiment, verifyManifest } from '@gradlab/lab';
+import { z, defineExperiment, mergeExperiment,  runExperiment, verifyManifest } from '@gradlab/lab';
 import { checkSummarySpec, seedSummary, summaryColumns } from '../../src/experiment/seed-summary.js';
+import { readCellsConfig } from '../../src/experiment/cells-store.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'gradlab-summary-'));
 

@@ -8,11 +8,11 @@ import {
   defineExperiment,
   lineChart,
   mergeExperiment,
-  readCellsConfig,
   runExperiment,
   verifyManifest,
   type RunEvent,
 } from '@gradlab/lab';
+import { readCellsConfig } from '../../src/experiment/cells-store.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'gradlab-runner-'));
 

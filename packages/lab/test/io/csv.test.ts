@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError } from '@gradlab/core';
-import { formatNumber, parseResultsCsv, toCsv, writeCsv } from '@gradlab/lab';
+import { formatNumber, parseResultsCsv, toCsv, writeCsv } from '../../src/io/csv.js';
 
 describe('formatNumber', () => {
   test.each([
