@@ -64,6 +64,8 @@ export { softmaxCrossEntropy, mse, bceWithLogits, binaryCrossEntropy, lossByName
 export type { LossName } from './nn/losses.js';
 export { MLP, mlpForward, MLP_DEFAULTS } from './nn/mlp.js';
 export type { MLPConfig, MLPSpec, MLPTrace, MLPForwardOptions, MLPGradients } from './nn/mlp.js';
+export { saveMLPTorchWeights, loadMLPTorchWeights, mlpFromStateDict, mlpToStateDict } from './nn/mlp-torch-weights.js';
+export type { MLPTorchOptions } from './nn/mlp-torch-weights.js';
 
 // ---- optim (SGD, momentum, Adam, clipping, weight decay), probe, gradcheck ----
 export { Optimizer } from './optim/optimizer.js';
