@@ -208,7 +208,8 @@ export class MLP {
 
   /**
    * Loss, ∂L/∂θ and ∂L/∂a_l for one batch, by tfjs autodiff. In training mode with batch norm
-   * the running statistics are updated once (as a PyTorch forward in train mode does).
+   * the running statistics are updated once and `num_batches_tracked` counts the batch (as a
+   * PyTorch forward in train mode does).
    * @param x [batch, input]
    * @param target labels [batch] (int32) or targets shaped like the output
    */
