@@ -93,8 +93,6 @@ usage: gradlab probe --arch ARCH --weights W.safetensors --input X.safetensors -
 
 /** Files `gradlab probe` writes into --out for a recurrent model. */
 export const PROBE_OUTPUTS = ['time-gradients.csv', 'grads.safetensors', 'probe.json'] as const;
-/** Files `gradlab probe --arch mlp` writes into --out. */
-export const MLP_PROBE_OUTPUTS = ['layer-gradients.csv', 'grads.safetensors', 'probe.json'] as const;
 
 const OPTIONS = {
   arch: { type: 'string' },

@@ -23,8 +23,9 @@
  * 0.1 with `running = 0.9·running + 0.1·batch`, the biased batch variance to normalise and the
  * unbiased one in `running_var`), and counts training-mode batches in `num_batches_tracked` as
  * PyTorch does (with momentum 0.1 the count does not enter the maths). A model built in PyTorch
- * with another eps or momentum loads, but runs with gradlab's. One difference: for a batch of
- * one, PyTorch refuses to train batch norm, gradlab normalises to β and keeps the biased variance.
+ * with another eps or momentum (or `momentum=None`, the cumulative average that reads the count)
+ * loads, but runs with gradlab's. One difference: for a batch of one, PyTorch refuses to train
+ * batch norm, gradlab normalises to β and keeps the biased variance.
  *
  * Residual MLPs (`residual: true`, a_l = a_{l−1} + f(BN(W_l·a_{l−1} + b_l)) where in = out) use the
  * same names: a plain Sequential cannot add a skip, but a subclass with its own `forward` keeps the
