@@ -6,7 +6,6 @@
 export { tf } from './backend/tf.js';
 export { initBackend, backendInfo, BACKEND_NAMES } from './backend/backend.js';
 export type { BackendInfo, BackendName, BackendConfig } from './backend/backend.js';
-
 export {
   GradlabError,
   ValidationError,
@@ -30,7 +29,6 @@ export {
   probability,
   oneOf,
 } from './errors/schema.js';
-
 export { Rng } from './random/rng.js';
 export type { Seed } from './random/rng.js';
 
@@ -52,16 +50,16 @@ export {
   INIT_NAMES,
 } from './init/initializers.js';
 export type { Initializer, InitName } from './init/initializers.js';
-
 export { spectralRadius, scaleToSpectralRadius } from './init/spectral-radius.js';
 export { activation, ACTIVATION_NAMES } from './activations/activations.js';
 export type { Activation, ActivationName } from './activations/activations.js';
 export { dense } from './nn/dense.js';
-
 export { softmaxCrossEntropy, mse, bceWithLogits, binaryCrossEntropy, lossByName, LOSS_NAMES } from './nn/losses.js';
 export type { LossName } from './nn/losses.js';
 export { MLP, mlpForward } from './nn/mlp.js';
 export type { MLPConfig, MLPForwardOptions, MLPGradients } from './nn/mlp.js';
+export { saveMLPTorchWeights, loadMLPTorchWeights, mlpFromStateDict, mlpToStateDict } from './nn/mlp-torch-weights.js';
+export type { MLPTorchOptions } from './nn/mlp-torch-weights.js';
 
 // ---- optim (SGD, momentum, Adam, clipping, weight decay), probe, gradcheck ----
 export { Optimizer } from './optim/optimizer.js';

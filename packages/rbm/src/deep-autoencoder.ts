@@ -18,6 +18,11 @@
  * Parameters, named like a state_dict: `encoder{l}.weight` [in, out], `encoder{l}.bias` [out],
  * `decoder{l}.weight` [in, out], `decoder{l}.bias` [out], l = 0 … L−1 (decoder 0 reads the code).
  *
+ * PyTorch: the model is one `nn.Sequential(Linear(V, H_1), Sigmoid(), …, Linear(H_{L−1}, C),
+ * <code act>, Linear(C, H_{L−1}), Sigmoid(), …, Linear(H_1, V), <output act>)` with `nn.Identity()`
+ * for a linear activation: encoder l is module 2l, decoder l module 2(L + l), weights [out, in].
+ * `saveAutoencoderTorchWeights` / `loadDeepAutoencoderTorchWeights` (autoencoder-torch-weights.ts).
+ *
  * Complexity: O(batch · Σ_l in_l · out_l) per pass, 3 matrix products per layer per step.
  *
  * References: G. E. Hinton & R. R. Salakhutdinov (2006), "Reducing the dimensionality of data

@@ -244,7 +244,10 @@ export class DBN {
 
   /**
    * A logistic MLP [V, H_1, …, H_L, numOutputs] initialised with the recognition weights, plus a
-   * new output layer, for supervised fine-tuning (core `MLP.gradients` and optimisers).
+   * new output layer, for supervised fine-tuning (core `MLP.gradients` and optimisers). To
+   * fine-tune in PyTorch instead, `saveMLPTorchWeights(mlp, path)` writes it as
+   * `nn.Sequential(Linear(V, H_1), Sigmoid(), …, Linear(H_L, numOutputs))` (modules 0, 2, …, 2L)
+   * and `loadMLPTorchWeights(path)` reads it back.
    * @param numOutputs width of the output layer (e.g. 10 classes)
    * @param rng the output layer's initialisation
    * @throws ValidationError when the top RBM has Gaussian hidden units (a logistic MLP cannot represent them)

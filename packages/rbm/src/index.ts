@@ -41,3 +41,5 @@ export type { StackedAutoencoderConfig, StackedPretrainConfig } from './stacked-
 export { maskingNoise, BACKPROP_OPTIMIZERS } from './backprop-training.js';
 export type { BackpropConfig, BackpropEpochStats, ReconstructionModel } from './backprop-training.js';
 export type { ToMLPOptions } from './unroll-mlp.js';
+export { saveAutoencoderTorchWeights, loadDeepAutoencoderTorchWeights, loadStackedAutoencoderTorchWeights } from './autoencoder-torch-weights.js';
+export type { AutoencoderTorchOptions } from './autoencoder-torch-weights.js';

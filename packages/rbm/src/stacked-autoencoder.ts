@@ -5,6 +5,11 @@
  * encoders is then unrolled into a logistic MLP with a new output layer (`toMLP`) and fine-tuned
  * by backpropagation.
  *
+ * PyTorch: saved as the unrolled deep autoencoder, one `nn.Sequential(Linear(V, H_1), Sigmoid(), …,
+ * Linear(H_{L−1}, H_L), Sigmoid(), Linear(H_L, H_{L−1}), Sigmoid(), …, Linear(H_1, V), <output act>)`:
+ * encoder l (module 2l) holds W_lᵀ and c_l, decoder module 2(2L−1−l) holds W_l and b_l (tied
+ * weights). `saveAutoencoderTorchWeights` / `loadStackedAutoencoderTorchWeights`, which checks the tie.
+ *
  * Complexity: pretraining costs the sum of the layers' training; one up-pass O(n · Σ_l V_l·H_l).
  *
  * References: Y. Bengio, P. Lamblin, D. Popovici & H. Larochelle (2007), "Greedy layer-wise

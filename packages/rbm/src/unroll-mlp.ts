@@ -2,7 +2,9 @@
  * Unrolls a pretrained stack (the RBMs of a DBN, the encoders of a stacked autoencoder) into a
  * core {@link MLP} with logistic hidden layers and a new, randomly initialised output layer, for
  * supervised fine-tuning by backpropagation (Hinton, Osindero & Teh 2006; Bengio et al. 2007).
- * Layer l of the MLP gets the stack's W_l [in, out] and hidden bias c_l.
+ * Layer l of the MLP gets the stack's W_l [in, out] and hidden bias c_l. Being a core MLP, it saves
+ * and loads as a PyTorch `nn.Sequential(Linear, Sigmoid, …, Linear)` with core's
+ * `saveMLPTorchWeights` / `loadMLPTorchWeights`.
  */
 import { MLP, ValidationError, tf, type InitName, type Rng } from '@gradlab/core';
 

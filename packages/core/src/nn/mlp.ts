@@ -6,8 +6,11 @@
  *
  * Parameters are named like a state_dict: `layer{i}.weight` [in, out], `layer{i}.bias` [out],
  * and with batch norm `layer{i}.gamma`, `layer{i}.beta` [out]; i = 0 … depth, the last being the
- * output layer. Running statistics (`layer{i}.running_mean`, `.running_var`) are buffers, not
- * parameters.
+ * output layer. Running statistics (`layer{i}.running_mean`, `.running_var` [out], float32) and
+ * the count of training-mode batches (`layer{i}.num_batches_tracked` [], int32) are buffers, not
+ * parameters. Batch norm follows PyTorch's `nn.BatchNorm1d` defaults (see `batch-norm.ts`), so
+ * the weights move to and from a `torch.nn.Sequential` state_dict losslessly
+ * (`mlp-torch-weights.ts`).
  */
 import { z } from 'zod';
 import { tf } from '../backend/tf.js';
@@ -163,7 +166,7 @@ export class MLP {
   readonly spec: MLPSpec;
   /** Trainable parameters, by name. */
   readonly params: Record<string, tf.Variable>;
-  /** Batch-norm running statistics, by name (empty without batch norm). */
+  /** Batch-norm running statistics and batch counts, by name (empty without batch norm). */
   readonly buffers: Record<string, tf.Variable>;
 
   /**
@@ -188,6 +191,7 @@ export class MLP {
         this.params[`layer${l}.beta`] = own(tf.zeros([width]), true);
         this.buffers[`layer${l}.running_mean`] = own(tf.zeros([width]), false);
         this.buffers[`layer${l}.running_var`] = own(tf.ones([width]), false);
+        this.buffers[`layer${l}.num_batches_tracked`] = own(tf.scalar(0, 'int32'), false);
       }
     }
   }
@@ -204,7 +208,8 @@ export class MLP {
 
   /**
    * Loss, ∂L/∂θ and ∂L/∂a_l for one batch, by tfjs autodiff. In training mode with batch norm
-   * the running statistics are updated once (as a PyTorch forward in train mode does).
+   * the running statistics are updated once and `num_batches_tracked` counts the batch (as a
+   * PyTorch forward in train mode does).
    * @param x [batch, input]
    * @param target labels [batch] (int32) or targets shaped like the output
    */
@@ -253,7 +258,9 @@ export class MLP {
     moments.forEach((s, l) => {
       const rm = this.buffers[`layer${l}.running_mean`]!;
       const rv = this.buffers[`layer${l}.running_var`]!;
+      const count = this.buffers[`layer${l}.num_batches_tracked`]!;
       tf.tidy(() => {
+        count.assign(tf.add(count, tf.scalar(1, 'int32')));
         rm.assign(tf.add(tf.mul(rm, 1 - m), tf.mul(s.mean, m)));
         // The running variance is the unbiased estimate, as PyTorch keeps it.
         const unbiased = batch > 1 ? tf.mul(s.variance, batch / (batch - 1)) : s.variance;
@@ -265,8 +272,9 @@ export class MLP {
   }
 
   /**
-   * Replaces parameters (and buffers) by the given tensors, copied; names and shapes must
-   * match. Used to load saved weights or a pretrained stack.
+   * Replaces parameters (and buffers) by the given tensors, copied and cast to the target's
+   * dtype (float32; int32 for `num_batches_tracked`); names and shapes must match. Used to load
+   * saved weights or a pretrained stack.
    * @throws ShapeError / ValidationError naming the tensor
    */
   setParams(values: Record<string, tf.Tensor>): void {
@@ -278,7 +286,7 @@ export class MLP {
       if (target.shape.join(',') !== t.shape.join(',')) {
         throw new ShapeError(`MLP.setParams: expected "${name}" of shape [${target.shape}], got [${t.shape}]`);
       }
-      tf.tidy(() => target.assign(t.dtype === 'float32' ? t : tf.cast(t, 'float32')));
+      tf.tidy(() => target.assign(t.dtype === target.dtype ? t : tf.cast(t, target.dtype)));
     }
   }
 

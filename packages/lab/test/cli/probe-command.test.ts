@@ -76,7 +76,7 @@ describe('gradlab probe', () => {
     test.each([
       ['no --weights', async () => ['--arch', 'lstm', '--input', X, '--out', dir], /^gradlab: probe: expected --weights W\.safetensors \(it is required/],
       ['no --out', async () => ['--arch', 'lstm', '--weights', W, '--input', X], /^gradlab: probe: expected --out DIR \(it is required/],
-      ['unknown arch', async () => ['--arch', 'transformer', '--weights', W, '--input', X, '--out', dir], /^gradlab: probe: expected --arch to be one of rnn-tanh, rnn-relu, lstm, gru, got "transformer"/],
+      ['unknown arch', async () => ['--arch', 'transformer', '--weights', W, '--input', X, '--out', dir], /^gradlab: probe: expected --arch to be one of rnn-tanh, rnn-relu, lstm, gru, mlp, got "transformer"/],
       ['unknown loss', async () => ['--arch', 'lstm', '--weights', W, '--input', X, '--out', dir, '--loss', 'every-ce'], /^gradlab: probe: expected --loss to be one of last-mse, got "every-ce"/],
       ['unknown option', async () => ['--arch', 'lstm', '--weigths', W], /^gradlab: probe: unknown option --weigths; valid options: --arch, --weights/],
       ['missing file', async () => ['--arch', 'lstm', '--weights', join(dir, 'nope.safetensors'), '--input', X, '--out', dir], /^gradlab: probe: cannot read --weights ".*nope\.safetensors": no such file/],
@@ -98,6 +98,7 @@ describe('gradlab probe', () => {
   test('--help prints the usage', async () => {
     const r = await probe(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^gradlab probe — gradient flow through time/);
+    expect(r.stdout).toMatch(/^gradlab probe — gradient flow of a saved PyTorch-format model \(through time: recurrent; through depth: mlp\)/);
+    expect(r.stdout).toMatch(/--prefix P\.  /);
   });
 });
