@@ -94,7 +94,7 @@ export async function loadExperimentModule(
     throw new ExperimentError(`${file}: importing it failed: ${message}`, { cause: err });
   }
   const experiments = experimentsIn(exports);
-  const names = Object.keys(exports);
+  const names = Object.keys(exports).sort();
   if (experiments.length === 0) {
     throw new ValidationError(
       `${file}: exports no experiment made with defineExperiment from @gradlab/lab; found ${names.length === 0 ? 'no exports' : `exports ${names.join(', ')}`}`,
