@@ -20,7 +20,12 @@ describe('README', () => {
     expect(readme).toContain('npx -y pnpm@10 install --frozen-lockfile && npx -y pnpm@10 experiments');
   });
 
-  test.each(['README.md', 'results/README.md'])('every relative link and image of %s exists', (doc) => {
+  test('docs/library.md quotes the consumer project\'s main.mjs (which the consumer test runs) verbatim', () => {
+    const doc = readFileSync(`${root}docs/library.md`, 'utf8');
+    expect(doc).toContain(readFileSync(`${root}tests/consumer/project/main.mjs`, 'utf8').trimEnd());
+  });
+
+  test.each(['README.md', 'results/README.md', 'docs/library.md', 'packages/lab/README.md', 'packages/rnn/README.md'])('every relative link and image of %s exists', (doc) => {
     const text = readFileSync(join(root, doc), 'utf8');
     const targets = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((t) => !/^[a-z]+:/.test(t));
     expect(targets.length).toBeGreaterThan(0);
