@@ -69,8 +69,16 @@ export interface MergeCommand {
   verbose: boolean;
 }
 
+/** `gradlab index [DIR]`. */
+export interface IndexCommand {
+  command: 'index';
+  /** The folder holding the results folders (default `results`). */
+  dir: string;
+  verbose: boolean;
+}
+
 /** A parsed command line. */
-export type CliCommand = HelpCommand | ListCommand | RunCommand | MergeCommand;
+export type CliCommand = HelpCommand | ListCommand | RunCommand | MergeCommand | IndexCommand;
 
 /** Context of parsing. */
 export interface ParseContext {
@@ -80,7 +88,7 @@ export interface ParseContext {
   env?: Record<string, string | undefined>;
 }
 
-const COMMANDS = ['list', 'run', 'merge', 'help'] as const;
+const COMMANDS = ['list', 'run', 'merge', 'index', 'help'] as const;
 
 /**
  * Whether a `run` target names a module rather than an experiment: it has a path separator or
@@ -109,6 +117,7 @@ Usage:
   gradlab run NAME|all [options]    run an experiment (or all), writing CSV, SVG plots, manifest.json
   gradlab run ./my-experiment.ts    run the experiment a module exports (.ts, .mts, .js, .mjs)
   gradlab merge DIR [MODULE]        assemble the results of a sharded run in DIR
+  gradlab index [DIR]               rebuild DIR/README.md (default results/) from its results folders
   gradlab probe --arch A --weights W.safetensors --input X.safetensors --out DIR
                                     gradient flow of a saved PyTorch-format RNN/LSTM/GRU or MLP
   gradlab help [COMMAND]            this text, or a command's options (also: COMMAND --help)
@@ -170,6 +179,19 @@ Options:
   -h, --help          this text
 `;
 
+/** Help of `gradlab index`. */
+export const INDEX_HELP = `Usage: gradlab index [DIR]
+
+Rebuilds DIR/README.md (default results/README.md), the index with each experiment's finding
+and verdict, from the results folders DIR/NAME already there, without running anything. Every
+folder must match its manifest; one made with another config than the current code's is
+indexed with a notice.
+
+Options:
+  --verbose           stack traces on errors
+  -h, --help          this text
+`;
+
 const OPTIONS = {
   run: {
     quick: { type: 'boolean' },
@@ -186,6 +208,7 @@ const OPTIONS = {
     help: { type: 'boolean', short: 'h' },
   },
   merge: { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  index: { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   list: { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   help: { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
 } as const;
@@ -276,8 +299,9 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
     if (topic === 'run') return { command: 'help', text: RUN_HELP };
     if (topic === 'merge') return { command: 'help', text: MERGE_HELP };
     if (topic === 'list') return { command: 'help', text: LIST_HELP };
+    if (topic === 'index') return { command: 'help', text: INDEX_HELP };
     if (topic !== undefined && topic !== 'help') {
-      throw new ValidationError(`help: unknown command ${JSON.stringify(topic)}; expected one of list, run, merge`);
+      throw new ValidationError(`help: unknown command ${JSON.stringify(topic)}; expected one of list, run, merge, index`);
     }
     return { command: 'help', text: mainHelp(context.experiments) };
   }
@@ -285,6 +309,11 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
     if (values.help === true) return { command: 'help', text: LIST_HELP };
     if (positionals.length > 1) throw new ValidationError(`list: expected at most one module, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
     return { command: 'list', module: positionals[0], verbose };
+  }
+  if (command === 'index') {
+    if (values.help === true) return { command: 'help', text: INDEX_HELP };
+    if (positionals.length > 1) throw new ValidationError(`index: expected at most one folder, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
+    return { command: 'index', dir: positionals[0] ?? 'results', verbose };
   }
   if (command === 'merge') {
     if (values.help === true) return { command: 'help', text: MERGE_HELP };

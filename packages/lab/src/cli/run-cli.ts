@@ -17,6 +17,7 @@ import { loadExperimentModule } from '../experiment/experiment-module.js';
 import { experimentMap, findExperiment, type ExperimentMap } from './experiment-map.js';
 import { defaultOutDir, parseCliArgs, type RunCommand } from './parse-args.js';
 import { findProjectExperiments } from './project-experiments.js';
+import { indexFolders } from './index-folders.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { writeResultsIndex, type IndexEntry } from './results-index.js';
 
@@ -202,6 +203,13 @@ export async function runCli(argv: readonly string[], experiments: ExperimentMap
       case 'run':
         await runCommand(cmd, experiments, full);
         break;
+      case 'index': {
+        const found = await indexFolders(cmd.dir, experiments.values());
+        const path = await writeResultsIndex(cmd.dir, found.entries, found.size);
+        for (const n of found.notices) full.stderr.write(`notice: ${n}\n`);
+        full.stdout.write(`index: ${show(path, full.cwd)} (${found.entries.map((e) => e.def.name).join(', ')})\n`);
+        break;
+      }
     }
     return EXIT_OK;
   } catch (err) {

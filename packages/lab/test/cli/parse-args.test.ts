@@ -83,8 +83,8 @@ describe('parseCliArgs', () => {
     [['run', 'depth-gradients', '--jobs', '1.5'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "1.5"$/],
     [['run'], /run: expected an experiment name or "all"; one of depth-gradients, time-gradients, all/],
     [['merge'], /merge: expected a folder and optionally a module/],
-    [['frobnicate'], /^unknown command "frobnicate"; expected one of list, run, merge, help/],
-    [['--verbose'], /^unknown option --verbose; expected one of list, run, merge, help/],
+    [['frobnicate'], /^unknown command "frobnicate"; expected one of list, run, merge, index, help/],
+    [['--verbose'], /^unknown option --verbose; expected one of list, run, merge, index, help/],
     [['list', '--all'], /list: unknown option --all; valid options: --verbose, --help/],
   ])('%j is rejected: %s', (argv, message) => {
     expect(() => parseCliArgs(argv, ctx)).toThrow(ValidationError);

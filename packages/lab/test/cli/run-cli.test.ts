@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyManifest } from '@gradlab/lab';
@@ -62,6 +62,19 @@ describe('runCli', () => {
     expect(readme).toContain('- data: [tiny/tiny.csv](tiny/tiny.csv) (2 rows)');
     expect(readme).toContain('![tiny: tiny/tiny.svg](tiny/tiny.svg)');
     expect(readme).toContain('- notice: synthetic data used');
+
+    // gradlab index rebuilds the same page from the folders, without running anything.
+    rmSync(join(root, 'README.md'));
+    const again = await cli(['index', root]);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toBe(`index: ${join(root, 'README.md')} (tiny)\n`);
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toBe(readme);
+    // A damaged output is refused, naming it.
+    writeFileSync(join(root, 'tiny', 'tiny.csv'), readFileSync(join(root, 'tiny', 'tiny.csv'), 'utf8').replace('1', '2'));
+    const damaged = await cli(['index', root]);
+    expect(damaged.code).toBe(2);
+    expect(damaged.stderr).toMatch(/^gradlab: .*tiny: tiny\.csv does not match its manifest \(sha256: expected [0-9a-f]{64}, got [0-9a-f]{64}\); rerun the experiment\n$/);
+    expect((await cli(['index', join(root, 'tiny')])).stderr).toMatch(/^gradlab: index: no results folder of a known experiment in /);
   });
 
   test('a Slurm array task runs its shard without --shard', async () => {
