@@ -74,6 +74,8 @@ export { Adam, ADAM_DEFAULTS } from './optim/adam.js';
 export type { AdamConfig } from './optim/adam.js';
 export { clipGradients, globalNorm, CLIP_MODES, CLIP_NORM_EPSILON } from './optim/clipping.js';
 export type { ClipConfig, ClipMode, ClipResult } from './optim/clipping.js';
+export { scaledSumOfSquares, scaledSumOfSquaresAll } from './linalg/scaled-sum-of-squares.js';
+export type { ScaledSumOfSquares, ScaledSumOfSquaresAndMax } from './linalg/scaled-sum-of-squares.js';
 export { tensorStats, tensorStatsMany, TENSOR_STATS_COLUMNS } from './probe/tensor-stats.js';
 export type { TensorStats } from './probe/tensor-stats.js';
 export { saturationFraction, DEFAULT_SATURATION_THRESHOLD } from './probe/saturation.js';
