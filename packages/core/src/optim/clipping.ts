@@ -167,6 +167,12 @@ function checkTensor(where: string, field: string, t: unknown): tf.Tensor {
 /**
  * Clips gradients by global norm, per-tensor norm or value, and reports the norms.
  *
+ * The norms never overflow or underflow (see the file comment): gradients with entries near
+ * 1e25 report their true norm and are clipped to norm `max` in their own direction. PyTorch's
+ * float32 `clip_grad_norm_` differs there: torch 1.13 returns inf for any ‖g‖ above ~1.8e19
+ * (measured: entries of 1e19 in a [3, 4] tensor, norm 4e19) and multiplies every gradient by
+ * max / inf = 0; below that, and above ~1e−19, the two agree to 1e−6 (tested with PyTorch fixtures).
+ *
  * Cost: O(total size), about 17 tensor ops plus 3 per gradient (per-tensor: ~15 per gradient),
  * one readback.
  * @param grads gradients as an array or an object keyed by name (not changed, not disposed)
@@ -203,9 +209,9 @@ export function clipGradients(
 
 /**
  * The global L2 norm sqrt(Σ_i sum(g_i²)) of a collection of tensors, with one readback, computed
- * without overflow or underflow (scaled by the power of two above the largest |entry|, multiplied out
- * in float64). Finite entries always give a finite norm (entries near 1e25 or 1e−30 included);
- * any NaN entry gives NaN, otherwise any ±Infinity gives Infinity.
+ * without overflow or underflow (scaled by the power of two above the largest |entry|,
+ * multiplied out in float64). Finite entries always give a finite norm (entries near 1e25 or
+ * 1e−30 included); any NaN entry gives NaN, otherwise any ±Infinity gives Infinity.
  * @param grads tensors as an array or an object keyed by name (not disposed); empty gives 0
  * @returns the norm, a number ≥ 0 (or NaN / Infinity)
  * @throws ValidationError when `grads` holds something not a tensor
