@@ -94,6 +94,21 @@ export function scaledSumOfSquaresAll(xs: readonly tf.Tensor[]): ScaledSumOfSqua
 }
 
 /**
+ * The (scale, sumSq) pair of each of k tensors, as [k] tensors, with the scales of all of them
+ * from one op chain (2 + 3 ops per tensor, plus 7): the building block of per-tensor clipping.
+ * Empty tensors get the pair of an all-zero one. Call inside `tf.tidy`.
+ * @param xs float32 tensors, any shapes (not changed), at least one
+ * @returns [k] scales and sums of squares, and the scales as k scalars (to divide each tensor by)
+ */
+export function scaledSumOfSquaresEach(xs: readonly tf.Tensor[]): ScaledSumOfSquares & { scales: tf.Tensor[] } {
+  const maxAbs = tf.stack(xs.map((x) => (x.size === 0 ? tf.scalar(0) : tf.max(tf.abs(x)))));
+  const scale = powerOfTwoScale(maxAbs); // [k]
+  const scales = xs.length === 1 ? [tf.reshape(scale, [])] : tf.unstack(scale);
+  const sumSq = tf.stack(xs.map((x, i) => (x.size === 0 ? tf.scalar(0) : tf.sum(tf.square(tf.div(x, scales[i]!))))));
+  return { scale, sumSq, scales };
+}
+
+/**
  * Combines k parts' pairs, ‖x_i‖² = scale_i² · sumSq_i, into the pair of their concatenation
  * without squaring a norm: with M = max_i scale_i, sumSq = Σ_i sumSq_i · (scale_i / M)² (each
  * ratio ≤ 1; exact when the scales are powers of two). Call inside `tf.tidy`.

@@ -22,7 +22,7 @@
 import { tf } from '../backend/tf.js';
 import { invalidArgument } from '../errors/gradlab-error.js';
 import { oneOf, parseOptions, positiveNumber } from '../errors/schema.js';
-import { combineScaledSumOfSquares, scaledSumOfSquares, scaledSumOfSquaresAll } from '../linalg/scaled-sum-of-squares.js';
+import { combineScaledSumOfSquares, scaledSumOfSquaresAll, scaledSumOfSquaresEach } from '../linalg/scaled-sum-of-squares.js';
 import type { ScaledSumOfSquares } from '../linalg/scaled-sum-of-squares.js';
 import { z } from 'zod';
 
@@ -106,8 +106,8 @@ function summaryOf(pre: ScaledNorm, post: ScaledNorm, clipped: tf.Tensor): tf.Te
  * Clipping on tensors, without a readback: the building block of {@link clipGradients} and of
  * the optimisers' `step`. Call inside `tf.tidy`; the inputs are never disposed or changed.
  *
- * Ops: ~17 plus 3 per gradient for `global-norm` (one concatenation, one scaled norm), ~15 per
- * gradient for `per-tensor`, ~13 plus 4 per gradient for `value`.
+ * Ops: ~20 plus 3 per gradient for `global-norm` (one concatenation, one scaled norm), ~25 plus
+ * 7 per gradient for `per-tensor`, ~25 plus 4 per gradient for `value`.
  * @param grads gradients, any shapes
  * @param config the rule, or undefined for none (then `grads` are returned as they are)
  * @returns the clipped gradients and a [5] summary tensor (see {@link ClippedTensors.summary})
@@ -127,12 +127,11 @@ export function clipTensors(grads: readonly tf.Tensor[], config: ClipConfig | un
   if (mode === 'per-tensor') {
     const zero = rooted(scaledSumOfSquaresAll([]));
     if (grads.length === 0) return { grads: [], summary: summaryOf(zero, zero, tf.scalar(0)) };
-    const parts = grads.map((g) => scaledSumOfSquares(g));
-    const scales = tf.stack(parts.map((p) => p.scale)); // [k]
-    const sumSqs = tf.stack(parts.map((p) => p.sumSq)); // [k]
+    const parts = scaledSumOfSquaresEach(grads);
+    const { scale: scales, sumSq: sumSqs } = parts; // [k]
     const { multiplier, clipped } = clipMultiplier({ scale: scales, root: tf.sqrt(sumSqs) }, max);
-    const multipliers = tf.unstack(multiplier);
-    const out = grads.map((g, i) => tf.mul(tf.div(g, parts[i]!.scale), multipliers[i]!));
+    const multipliers = grads.length === 1 ? [tf.reshape(multiplier, [])] : tf.unstack(multiplier);
+    const out = grads.map((g, i) => tf.mul(tf.div(g, parts.scales[i]!), multipliers[i]!));
     // ‖clipped g_i‖ = multiplier_i · sqrt(sumSq_i): combined as pairs, no norm is squared.
     const pre = rooted(combineScaledSumOfSquares({ scale: scales, sumSq: sumSqs }));
     const post = rooted(combineScaledSumOfSquares({ scale: multiplier, sumSq: sumSqs }));
@@ -173,7 +172,7 @@ function checkTensor(where: string, field: string, t: unknown): tf.Tensor {
  * (measured: entries of 1e19 in a [3, 4] tensor, norm 4e19) and multiplies every gradient by
  * max / inf = 0; below that, and above ~1e−19, the two agree to 1e−6 (tested with PyTorch fixtures).
  *
- * Cost: O(total size), about 17 tensor ops plus 3 per gradient (per-tensor: ~15 per gradient),
+ * Cost: O(total size), about 20 tensor ops plus 3 per gradient (per-tensor: ~25 plus 7 per gradient),
  * one readback.
  * @param grads gradients as an array or an object keyed by name (not changed, not disposed)
  * @param config `{ mode, max }`: mode one of {@link CLIP_MODES}; max finite > 0

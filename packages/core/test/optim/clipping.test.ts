@@ -160,6 +160,15 @@ describe('clipGradients', () => {
     tf.dispose([grads, p.grads, v.grads]);
   });
 
+  test.each(['global-norm', 'per-tensor', 'value'] as const)('%s: empty tensors count as 0 (wasm reduces them to garbage)', (mode) => {
+    const grads = [tf.zeros([0]), tf.tensor1d([3, 4]), tf.zeros([2, 0])];
+    const r = clipGradients(grads, { mode, max: 1 });
+    expect(r.preNorm).toBeCloseTo(5, 6);
+    expect(r.postNorm).toBeCloseTo(mode === 'value' ? Math.SQRT2 : 1, 5);
+    expect(r.grads.map((g) => g.shape)).toEqual([[0], [2], [2, 0]]);
+    tf.dispose([grads, r.grads]);
+  });
+
   test('an SGD step with global-norm clipping at 1e25 entries moves the parameters by lr·max', () => {
     const a = big(12, 1e25, 5);
     const params = { w: tf.variable(tf.zeros([12])) };
