@@ -181,7 +181,22 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
     'What does gradient-norm clipping do when gradients explode: on Pascanu et al.’s one-unit cliff, and for an RNN with recurrent scale ρ > 1 trained by SGD?',
   configSchema,
   sizes: {
-    quick: { ...SHARED, seeds: [1, 2], surfaceWStep: 0.5, surfaceBStep: 0.05, trajectorySteps: 60, rhos: [1.5, 3], addingSteps: 20, hidden: 16, batchSize: 16, iterations: 100, recordEvery: 20 },
+    // Quick: the exploding setting only (ρ = 3), short sequences (T = 10) and 1000 steps at lr 0.1, enough
+    // for clipped runs to shrink W and beat the adding baseline; five seeds, so the finding can decide.
+    quick: {
+      ...SHARED,
+      seeds: [1, 2, 3, 4, 5],
+      surfaceWStep: 0.5,
+      surfaceBStep: 0.05,
+      trajectorySteps: 60,
+      rhos: [3],
+      addingSteps: 10,
+      hidden: 16,
+      batchSize: 16,
+      iterations: 1000,
+      learningRate: 0.1,
+      recordEvery: 100,
+    },
     full: { ...SHARED, seeds: [1, 2, 3, 4, 5], surfaceWStep: 0.25, surfaceBStep: 0.01, trajectorySteps: 100, rhos: [1.5, 3], addingSteps: 50, hidden: 32, batchSize: 32, iterations: 500, recordEvery: 10 },
   },
   grid: (c) => [

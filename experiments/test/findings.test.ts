@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { Row } from '@gradlab/lab';
 import { depthGradientsFinding } from '../src/findings/depth-gradients.js';
 import { timeGradientsFinding } from '../src/findings/time-gradients.js';
-import { explodingClippingFinding } from '../src/findings/exploding-clipping.js';
+import { explodingClippingFinding, holdsOverSeeds, runBroken, runLearned } from '../src/findings/exploding-clipping.js';
 import { tbpttWindowFinding } from '../src/findings/tbptt-window.js';
 import { longTermMemoryFinding } from '../src/findings/long-term-memory.js';
 import { rbmLikelihoodFinding } from '../src/findings/rbm-likelihood.js';
@@ -83,19 +83,73 @@ describe('exploding-clipping finding', () => {
   const surface = (peak: number) => [0.1, 0.1, 0.1, peak].map((g, i) => ({ part: 'surface', model: 'one-unit', rho: '', clip: '', seed: 1, step: '', w: 4, b: i, loss: 0.1, grad_norm_preclip: g, nonfinite: 0, test_mse: '' }));
   const traj = (clip: string | number, losses: number[]) =>
     losses.flatMap((l, s) => [0, 10].map((step) => ({ part: 'trajectory', model: 'one-unit', rho: '', clip, seed: s + 1, step, w: 5, b: -3, loss: step === 0 ? 0.3 : l, grad_norm_preclip: 1, nonfinite: 0, test_mse: '' })));
-  const train = (clip: string | number, blowUp: boolean) =>
-    [1, 2].flatMap((seed) => [0, 20].map((step) => ({ part: 'training', model: 'rnn-relu', rho: 3, clip, seed, step, w: '', b: '', loss: blowUp && step === 20 ? NaN : 0.2, grad_norm_preclip: 1, nonfinite: blowUp && step === 20 ? 3 : 0, test_mse: 0.17 })));
-  const config = { seeds: [1, 2], surfaceW: [3, 8], surfaceWStep: 1, surfaceBStep: 1, trajectoryLearningRate: 3, trajectoryClip: 0.5, models: ['rnn-relu'], rhos: [3], hidden: 4, addingSteps: 5, iterations: 20, learningRate: 0.1, clips: ['none', 1] };
+  /** A training run's records at steps 0, 100, 200 (loss, pre-clip norm, non-finite count, test MSE). */
+  type Kind = 'learns' | 'diverges' | 'baseline' | 'frozen' | 'never-improves';
+  const RECORDS: Record<Kind, [number, number, number, number][]> = {
+    learns: [[NaN, NaN, 0, 3], [0.3, 50, 0, 0.2], [0.05, 2, 0, 0.06]],
+    diverges: [[NaN, NaN, 0, 3], [NaN, NaN, 7, NaN]],
+    baseline: [[NaN, NaN, 0, 3], [0.2, 5, 0, 0.18], [0.17, 4, 0, 0.17]], // finite, improves on its start, but no better than 1/6
+    frozen: [[NaN, NaN, 0, 6e22], [6.1e22, Infinity, 0, 6e22], [5.9e22, Infinity, 0, 6e22]], // the float32-overflow bug: every update zero
+    'never-improves': [[NaN, NaN, 0, 0.1], [0.12, 1, 0, 0.1], [0.11, 1, 0, 0.12]], // learned-looking loss, test MSE never below its start
+  };
+  const run = (kind: Kind, model: string, clip: string | number, seed: number) =>
+    RECORDS[kind].map(([loss, g, nonfinite, test], i) => ({ part: 'training', model, rho: 3, clip, seed, step: 100 * i, w: '', b: '', loss, grad_norm_preclip: g, nonfinite, test_mse: test }));
+  const setting = (model: string, none: Kind[], clipped: Kind[]) => [...none.map((k, s) => run(k, model, 'none', s + 1)), ...clipped.map((k, s) => run(k, model, 1, s + 1))].flat();
+  const five = (k: Kind): Kind[] => [k, k, k, k, k];
+  const config = { seeds: [1, 2, 3, 4, 5], surfaceW: [3, 8], surfaceWStep: 1, surfaceBStep: 1, trajectoryLearningRate: 3, trajectoryClip: 0.5, models: ['rnn-relu'], rhos: [3], hidden: 4, addingSteps: 5, iterations: 200, batchSize: 4, learningRate: 0.1, recordEvery: 100, clips: ['none', 1] };
+  const rowsOf = (peak: number, clippedTraj: number[], training: Row[]) =>
+    [...surface(peak), ...traj('none', [0.01, 0.01, 0.01, 0.01, 0.01].slice(0, clippedTraj.length)), ...traj(0.5, clippedTraj), ...training] as Row[];
+  const good = [0.01, 0.005, 0.004, 0.01, 0.003];
+
   test.each([
-    [1000, [0.01, 0.005], true, 'reproduced'],
-    [1000, [0.01, 0.02], true, 'partly'], // the clipped trajectory ends higher in one seed
-    [1000, [0.01, 0.02], false, 'not'], // and no unclipped run blew up
-    [5, [0.01, 0.005], true, 'not'], // no cliff on the surface
-  ])('peak %d, clipped losses %j, unclipped blows up %s → %s', (peak, clippedLoss, blowUp, verdict) => {
-    const rows = [...surface(peak), ...traj('none', [0.01, 0.01]), ...traj(0.5, clippedLoss), ...train('none', blowUp), ...train(1, false)] as Row[];
-    const f = explodingClippingFinding(rows, config);
+    ['reproduced', 1000, good, setting('rnn-relu', five('diverges'), five('learns'))],
+    ['reproduced', 1000, good, setting('rnn-relu', ['diverges', 'diverges', 'diverges', 'diverges', 'learns'], ['learns', 'learns', 'frozen', 'learns', 'learns'])], // one odd seed each side cannot flip it
+    ['partly', 1000, good, setting('rnn-relu', five('diverges'), ['learns', 'learns', 'frozen', 'baseline', 'learns'])], // two clipped seeds fail
+    ['partly', 1000, good, setting('rnn-relu', five('diverges'), five('frozen'))], // the overflow bug: finite loss, Infinity norm, zero updates
+    ['partly', 1000, good, setting('rnn-relu', five('diverges'), five('baseline'))], // finite but not learning
+    ['partly', 1000, good, setting('rnn-relu', five('diverges'), five('never-improves'))],
+    ['partly', 1000, good, [...setting('rnn-relu', five('diverges'), five('learns')), ...setting('rnn-tanh', five('diverges'), five('baseline'))]], // one setting not rescued
+    ['partly', 1000, [0.01, 0.005, 0.02, 0.02, 0.003], setting('rnn-relu', five('diverges'), five('learns'))], // trajectories: higher in two seeds
+    ['not', 1000, [0.01, 0.005, 0.02, 0.02, 0.003], setting('rnn-relu', ['diverges', 'diverges', 'diverges', 'learns', 'learns'], five('learns'))], // unclipped diverge in only 3 of 5
+    ['not', 5, good, setting('rnn-relu', five('diverges'), five('learns'))], // no cliff on the surface
+  ] as const)('→ %s (peak %d, clipped trajectory losses %j)', (verdict, peak, clippedTraj, training) => {
+    const f = explodingClippingFinding(rowsOf(peak, [...clippedTraj], training as Row[]), config);
     expect(f.verdict).toBe(verdict);
-    expect(f.keyNumbers.rows.find((r) => r[0] === 'rnn-relu, ρ = 3' && r[1] === 'none')![2]).toBe(blowUp ? '2 of 2' : '0 of 2');
+  });
+
+  test('fewer than 5 seeds cannot reproduce, and says so', () => {
+    const rows = rowsOf(1000, [0.005, 0.004], setting('rnn-relu', ['diverges', 'diverges'], ['learns', 'learns']));
+    const f = explodingClippingFinding(rows, { ...config, seeds: [1, 2] });
+    expect(f.verdict).toBe('partly');
+    expect(f.why).toMatch(/\(iii\) fails: no setting's unclipped runs diverge in all but at most one of ≥ 5 seeds \(this run has fewer than 5 seeds\)/);
+  });
+
+  test('the key numbers count broken and learned runs per setting and clip', () => {
+    const rows = rowsOf(1000, good, setting('rnn-relu', five('diverges'), ['learns', 'learns', 'frozen', 'baseline', 'learns']));
+    const f = explodingClippingFinding(rows, config);
+    const line = (clip: string) => f.keyNumbers.rows.find((r) => r[0] === 'rnn-relu, ρ = 3' && r[1] === clip)!;
+    expect(line('none').slice(2, 4)).toEqual(['5 of 5', '0 of 5']);
+    expect(line('1').slice(2, 4)).toEqual(['1 of 5', '3 of 5']);
+    expect(f.why).toMatch(/clipping rescues none of them \(learned = final training loss ≤ 0\.15\)/);
+  });
+
+  test.each([
+    ['learns', false, true],
+    ['diverges', true, false],
+    ['baseline', false, false],
+    ['frozen', true, false],
+    ['never-improves', true, false],
+  ] as const)('a run that %s: broken %s, learned %s', (kind, broken, learned) => {
+    const rs = run(kind, 'rnn-relu', 1, 1) as Row[];
+    expect(runBroken(rs)).toBe(broken);
+    expect(runLearned(rs)).toBe(learned);
+  });
+
+  test('seeds: all but at most one of at least 5', () => {
+    expect(holdsOverSeeds([true, true, true, true, false])).toBe(true);
+    expect(holdsOverSeeds([true, true, true, false, false])).toBe(false);
+    expect(holdsOverSeeds([true, true, true, true])).toBe(false);
+    expect(holdsOverSeeds(Array<boolean>(9).fill(true))).toBe(true);
   });
 });
 

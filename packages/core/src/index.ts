@@ -70,6 +70,8 @@ export { Adam } from './optim/adam.js';
 export type { AdamConfig } from './optim/adam.js';
 export { clipGradients, globalNorm, CLIP_MODES } from './optim/clipping.js';
 export type { ClipConfig, ClipMode, ClipResult } from './optim/clipping.js';
+export { scaledSumOfSquares, scaledSumOfSquaresAll } from './linalg/scaled-sum-of-squares.js';
+export type { ScaledSumOfSquares, ScaledSumOfSquaresAndMax } from './linalg/scaled-sum-of-squares.js';
 export { tensorStats, tensorStatsMany } from './probe/tensor-stats.js';
 export type { TensorStats } from './probe/tensor-stats.js';
 export { saturationFraction } from './probe/saturation.js';

@@ -29,7 +29,11 @@ export interface BPTTOptions extends SequenceLossConfig {
 
 /** Per-step measurements of a backward pass; arrays of length T (empty when not measured). */
 export interface StepRecords {
-  /** ‖∂L/∂h_t‖, Frobenius over batch × hidden, top layer. */
+  /**
+   * ‖∂L/∂h_t‖, Frobenius over batch × hidden, top layer; computed scaled by the power of two
+   * above the largest |entry|, so it is finite whenever the gradient is (no float32 overflow of
+   * the squares) and non-zero for tiny non-zero gradients.
+   */
   gradH: Float64Array;
   /**
    * LSTM: ‖∂L/∂c_t‖, the cell-state path: the gradient with respect to c_t as the state handed
@@ -63,18 +67,24 @@ const optionsSchema = z.strictObject({
 export function unpackRecords(net: RecurrentNet, flat: ArrayLike<number>, offset: number, steps: number): StepRecords {
   const cols = recordColumns(net);
   const C = cols.length;
-  const col = (j: number, f: (v: number) => number) => {
+  const col = (j: number) => {
     const out = new Float64Array(steps);
-    for (let t = 0; t < steps; t++) out[t] = f(flat[offset + t * C + j]!);
+    for (let t = 0; t < steps; t++) out[t] = flat[offset + t * C + j]!;
+    return out;
+  };
+  // A norm is recorded as (scale, sumSq); multiplied out here, in float64, it cannot overflow.
+  const norm = (j: number) => {
+    const out = new Float64Array(steps);
+    for (let t = 0; t < steps; t++) out[t] = flat[offset + t * C + j]! * Math.sqrt(flat[offset + t * C + j + 1]!);
     return out;
   };
   const gateMeans: Record<string, Float64Array> = {};
   let gradC = new Float64Array(0);
   cols.forEach((name, j) => {
-    if (name === 'grad_c_sq') gradC = col(j, Math.sqrt);
-    else if (name.startsWith('gate_')) gateMeans[name.slice(5)] = col(j, (v) => v);
+    if (name === 'grad_c_scale') gradC = norm(j);
+    else if (name.startsWith('gate_')) gateMeans[name.slice(5)] = col(j);
   });
-  return { gradH: col(0, Math.sqrt), gradC, gateMeans };
+  return { gradH: norm(0), gradC, gateMeans };
 }
 
 /**

@@ -2,8 +2,13 @@
  * How close one gradient estimate is to a reference: the cosine of the angle between them and
  * the relative error ‖g − g_ref‖ / ‖g_ref‖, over all parameters concatenated. Used to measure
  * the bias of truncated BPTT against full BPTT at the same parameters (Tallec & Ollivier 2017).
+ *
+ * Each collection is divided by the power of two above its largest |entry| before any product
+ * is summed (LAPACK's scaling, see `scaledSumOfSquares`), and g − g_ref is taken at half scale, so gradients with entries
+ * near 1e25 (an exploding RNN) give finite norms and a meaningful cosine; the scales are
+ * multiplied back in float64.
  */
-import { ShapeError, describeValue, invalidArgument, tf } from '@gradlab/core';
+import { ShapeError, describeValue, invalidArgument, scaledSumOfSquaresAll, tf } from '@gradlab/core';
 
 /** What {@link gradientAgreement} returns. */
 export interface GradientAgreement {
@@ -36,20 +41,20 @@ export function gradientAgreement(grads: Record<string, tf.Tensor>, reference: R
     }
   }
   const sums = tf.tidy(() => {
-    const parts = names.map((n) => {
-      const a = grads[n]!;
-      const b = reference[n]!;
-      return tf.stack([tf.sum(tf.mul(a, b)), tf.sum(tf.square(a)), tf.sum(tf.square(b)), tf.sum(tf.square(tf.sub(a, b)))]);
-    });
-    return tf.sum(tf.stack(parts), 0);
+    const a = scaledSumOfSquaresAll(names.map((n) => grads[n]!));
+    const b = scaledSumOfSquaresAll(names.map((n) => reference[n]!));
+    // ⟨g/a, g_ref/b⟩ over all parameters; ‖g − g_ref‖ / 2 from the halves (no overflow in the difference).
+    const dot = tf.addN(names.map((n) => tf.sum(tf.mul(tf.div(grads[n]!, a.scale), tf.div(reference[n]!, b.scale)))));
+    const d = scaledSumOfSquaresAll(names.map((n) => tf.sub(tf.mul(grads[n]!, 0.5), tf.mul(reference[n]!, 0.5))));
+    return tf.stack([dot, a.scale, a.sumSq, b.scale, b.sumSq, d.scale, d.sumSq]);
   });
-  const [dot, aa, bb, dd] = Array.from(sums.dataSync());
+  const [dot, aScale, aSumSq, bScale, bSumSq, dScale, dSumSq] = Array.from(sums.dataSync());
   sums.dispose();
-  const norm = Math.sqrt(aa!);
-  const referenceNorm = Math.sqrt(bb!);
+  const norm = aScale! * Math.sqrt(aSumSq!);
+  const referenceNorm = bScale! * Math.sqrt(bSumSq!);
   return {
-    cosine: dot! / (norm * referenceNorm),
-    relativeError: Math.sqrt(dd!) / referenceNorm,
+    cosine: dot! / Math.sqrt(aSumSq! * bSumSq!),
+    relativeError: (2 * dScale! * Math.sqrt(dSumSq!)) / referenceNorm,
     norm,
     referenceNorm,
   };

@@ -9,7 +9,9 @@
  * Method (explicit products, for research sizes): H basis vectors are pushed backwards through
  * the cell's own backward step at once (batch S·B), giving every row of ∂h_T/∂h_t. Each step the
  * products are rescaled per sequence and the log-scale accumulated in float64, so norms like
- * 0.25^200 ≈ 1e−120 are measured exactly instead of underflowing float32. The spectral norm of
+ * 0.25^200 ≈ 1e−120 are measured exactly instead of underflowing float32; each product is
+ * divided by its own largest entry before its Gram matrix is formed, so no square under- or
+ * overflows. The spectral norm of
  * each H×H product M is sqrt(λ_max(MᵀM)), with λ_max from 8 repeated squarings of the
  * (Frobenius-normalised) Gram matrix: tr(P·G)/tr(P) with P = G^256, a lower bound that is
  * within ~1% of λ_max whatever the eigenvalue gap (power iteration; Golub & Van Loan 2013,
@@ -88,8 +90,13 @@ export function jacobianNorms(net: RecurrentNet, x: tf.Tensor, state?: Recurrent
       products[t - 1] = dh;
       logs[t - 1] = logScale;
     }
-    // M[t·B + b] = ∂h_T/∂h_t of sequence b (up to its scale), [T·B, H, H].
-    const M = tf.reshape(tf.transpose(tf.stack(products), [0, 2, 1, 3]), [T * B, H, H]);
+    // M[t·B + b] = ∂h_T/∂h_t of sequence b (up to its scale), [T·B, H, H]; each divided by its own
+    // largest |entry| (for the LSTM the step scale also covers ∂/∂c, which can dwarf ∂/∂h: a
+    // 1e−30 product would square to 0 in the Gram matrix).
+    const raw = tf.reshape(tf.transpose(tf.stack(products), [0, 2, 1, 3]), [T * B, H, H]);
+    const rawMax = tf.max(tf.abs(raw), [1, 2], true); // [T·B, 1, 1]
+    const own = tf.where(tf.greater(rawMax, 0), rawMax, tf.onesLike(rawMax));
+    const M = tf.div(raw, own);
     const gram = tf.matMul(tf.transpose(M, [0, 2, 1]), M);
     const f0 = safeFrobenius(gram);
     const G0 = tf.div(gram, f0);
@@ -100,7 +107,7 @@ export function jacobianNorms(net: RecurrentNet, x: tf.Tensor, state?: Recurrent
     }
     const trace_ = tf.sum(tf.mul(P, tf.eye(H)), [1, 2]);
     const lambda = tf.div(tf.sum(tf.mul(P, G0), [1, 2]), tf.where(tf.greater(trace_, 0), trace_, tf.onesLike(trace_)));
-    const sigma = tf.sqrt(tf.mul(tf.relu(lambda), tf.reshape(f0, [-1]))); // [T·B]
+    const sigma = tf.mul(tf.sqrt(tf.mul(tf.relu(lambda), tf.reshape(f0, [-1]))), tf.reshape(own, [-1])); // [T·B]
     return tf.concat([sigma, tf.reshape(tf.stack(logs), [-1])]);
   });
   const flat = out.dataSync();

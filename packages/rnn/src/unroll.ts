@@ -9,7 +9,8 @@
  * These are the building blocks of {@link bptt} and {@link truncatedBptt}; call them inside
  * `tf.tidy`.
  */
-import { tf } from '@gradlab/core';
+import { scaledSumOfSquares, tf } from '@gradlab/core';
+import type { ScaledSumOfSquares } from '@gradlab/core';
 import type { CellKernel, CellState, LayerWeights } from './cells/cell-kernel.js';
 import { splitRows, splitStepsAndGates } from './time-steps.js';
 
@@ -61,10 +62,16 @@ export function unroll(kernel: CellKernel, weights: readonly LayerWeights[], inp
   return { layers, steps: n };
 }
 
-/** Σ x² of each of `n` equally shaped tensors, as one [n] tensor (a row sum over their concatenation). */
-export function rowSumsOfSquares(xs: readonly tf.Tensor[], n: number): tf.Tensor {
+/**
+ * ‖x‖₂ of each of `n` equally shaped tensors as [n] (scale, sumSq) pairs, ‖x_t‖ = scale_t ·
+ * sqrt(sumSq_t): one row-wise max and one row-wise scaled sum of squares over their
+ * concatenation (no overflow for entries near 1e25, no underflow near 1e−30; see
+ * `scaledSumOfSquares`).
+ */
+export function rowNorms(xs: readonly tf.Tensor[], n: number): ScaledSumOfSquares {
   const all = n === 1 ? xs[0]! : tf.concat([...xs], 0);
-  return tf.sum(tf.reshape(tf.square(all), [n, -1]), 1);
+  const { scale, sumSq } = scaledSumOfSquares(tf.reshape(all, [n, -1]), 1);
+  return { scale, sumSq };
 }
 
 /** Mean of each of `n` equally shaped tensors, as one [n] tensor (a row mean over their concatenation). */
@@ -77,10 +84,10 @@ export function rowMeans(xs: readonly tf.Tensor[], n: number): tf.Tensor {
 export interface BackpropResult {
   /** Gradients of the recurrent parameters, by PyTorch name (`weight_ih_l0`, …). */
   grads: Record<string, tf.Tensor>;
-  /** Per step, sum of squares of ∂L/∂h_t of the top layer [n], when measured. */
-  hSquares: tf.Tensor | undefined;
-  /** LSTM: per step, sum of squares of ∂L/∂c_t (c_t as a state passed to step t+1) of the top layer [n], when measured. */
-  cSquares: tf.Tensor | undefined;
+  /** Per step, ‖∂L/∂h_t‖ of the top layer as [n] (scale, sumSq) pairs, when measured. */
+  hNorms: ScaledSumOfSquares | undefined;
+  /** LSTM: per step, ‖∂L/∂c_t‖ (c_t as a state passed to step t+1) of the top layer as [n] pairs, when measured. */
+  cNorms: ScaledSumOfSquares | undefined;
 }
 
 /**
@@ -98,8 +105,8 @@ export function backprop(
 ): BackpropResult {
   const n = trace.steps;
   const grads: Record<string, tf.Tensor> = {};
-  let hSquares: tf.Tensor | undefined;
-  let cSquares: tf.Tensor | undefined;
+  let hNorms: ScaledSumOfSquares | undefined;
+  let cNorms: ScaledSumOfSquares | undefined;
   let external: (tf.Tensor | undefined)[] = [...dhTop];
   for (let l = trace.layers.length - 1; l >= 0; l--) {
     const layer = trace.layers[l]!;
@@ -129,12 +136,17 @@ export function backprop(
       dcNext = g.dc;
     }
     if (record) {
-      // The per-step sums of squares, all steps in a few ops: a row sum of the stacked
-      // gradients adds the same elements in the same order as a sum over each step's tensor.
-      hSquares = rowSumsOfSquares(dhs, n);
+      // The per-step norms, all steps in a few ops: a row-wise max and a row-wise scaled sum
+      // of the stacked gradients.
+      hNorms = rowNorms(dhs, n);
       if (kernel.hasCellState) {
-        const zero = tf.zeros([1]);
-        cSquares = n === 1 ? zero : tf.concat([rowSumsOfSquares(dcs.slice(0, n - 1), n - 1), zero]);
+        // ∂L/∂c at the last step is 0: scale 1, sumSq 0.
+        const [one, zero] = [tf.ones([1]), tf.zeros([1])];
+        if (n === 1) cNorms = { scale: one, sumSq: zero };
+        else {
+          const c = rowNorms(dcs.slice(0, n - 1), n - 1);
+          cNorms = { scale: tf.concat([c.scale, one]), sumSq: tf.concat([c.sumSq, zero]) };
+        }
       }
     }
     const DZx = n === 1 ? dZx[0]! : tf.concat(dZx, 0); // [n·B, G·H]
@@ -153,5 +165,5 @@ export function backprop(
     }
     if (l > 0) external = splitRows(tf.matMul(DZx as tf.Tensor2D, w.wih as tf.Tensor2D), n);
   }
-  return { grads, hSquares, cSquares };
+  return { grads, hNorms, cNorms };
 }

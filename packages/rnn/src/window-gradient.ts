@@ -36,8 +36,10 @@ export interface WindowOutput {
   /** ∂(scale·L)/∂θ for every parameter; undefined without loss steps. */
   grads: Record<string, tf.Tensor> | undefined;
   /**
-   * Per step [n, C] with C = 1 (+1 for the LSTM) (+ gates): ‖∂L/∂h_t‖² of the top layer, then
-   * ‖∂L/∂c_t‖², then the mean of each gate activation; undefined unless measured with a loss.
+   * Per step [n, C] with C = 2 (+2 for the LSTM) (+ gates): ‖∂L/∂h_t‖ of the top layer as a
+   * (scale, sumSq) pair (the norm is scale · sqrt(sumSq), multiplied out in float64 after the
+   * readback so that it cannot overflow float32), then ‖∂L/∂c_t‖ likewise, then the mean of each
+   * gate activation; undefined unless measured with a loss.
    */
   record: tf.Tensor | undefined;
   /** Per step, per layer, the state after the step. */
@@ -46,8 +48,8 @@ export interface WindowOutput {
 
 /** Columns of {@link WindowOutput.record} for a network. */
 export function recordColumns(net: RecurrentNet): string[] {
-  const cols = ['grad_h_sq'];
-  if (net.kernel.hasCellState) cols.push('grad_c_sq');
+  const cols = ['grad_h_scale', 'grad_h_sumsq'];
+  if (net.kernel.hasCellState) cols.push('grad_c_scale', 'grad_c_sumsq');
   if (net.cell !== 'rnn') for (const g of net.kernel.gateNames) cols.push(`gate_${g}`);
   return cols;
 }
@@ -76,8 +78,8 @@ export function windowGradient(net: RecurrentNet, weights: readonly LayerWeights
   }
   let record: tf.Tensor | undefined;
   if (w.measure) {
-    const cols: tf.Tensor[] = [back.hSquares!];
-    if (net.kernel.hasCellState) cols.push(back.cSquares!);
+    const cols: tf.Tensor[] = [back.hNorms!.scale, back.hNorms!.sumSq];
+    if (net.kernel.hasCellState) cols.push(back.cNorms!.scale, back.cNorms!.sumSq);
     if (net.cell !== 'rnn') {
       const perStep = top.caches.map((c) => net.kernel.gates(c));
       for (let g = 0; g < net.kernel.gateNames.length; g++) cols.push(rowMeans(perStep.map((gs) => gs[g]!), n));

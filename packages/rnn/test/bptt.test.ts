@@ -113,6 +113,32 @@ describe('per-step records', () => {
   });
 });
 
+describe('per-step norms neither overflow nor underflow', () => {
+  // A ReLU RNN without biases, read out without bias against a zero target, is positively
+  // homogeneous: at inputs α·x every ∂L/∂h_t is α times its value at x, exactly when α is a power
+  // of two (every float operation scales exactly). The unscaled values are the reference.
+  test.each([
+    ['2^80 (entries ~1e25: Σ x² overflows float32)', 2 ** 80],
+    ['2^-110 (entries ~1e-33: Σ x² underflows to 0)', 2 ** -110],
+  ])('gradH at inputs scaled by %s is the scaled reference', (_, alpha) => {
+    const net = new RNN({ inputSize: D, hiddenSize: H, outputSize: O, nonlinearity: 'relu', recurrentGain: 3, biasInit: 'zeros' }, new Rng(8));
+    const x = new Rng(9).normalTensor([T, B, D]);
+    const y = tf.zeros([B, O]);
+    const xs = tf.mul(x, alpha);
+    const ref = bptt(net, x, y, { loss: 'mse', at: 'last' });
+    const big = bptt(net, xs, y, { loss: 'mse', at: 'last' });
+    for (let t = 0; t < T; t++) {
+      const want = alpha * ref.gradH[t]!;
+      expect(want > 0 && Number.isFinite(want)).toBe(true);
+      expect(Math.abs(big.gradH[t]! - want)).toBeLessThanOrEqual(1e-6 * want);
+    }
+    ref.dispose();
+    big.dispose();
+    tf.dispose([x, y, xs]);
+    net.dispose();
+  });
+});
+
 describe('memory', () => {
   test.each(CASES)('no tensor leaks ($name)', (c) => {
     const net = make(c);

@@ -70,4 +70,25 @@ describe('jacobianNorms', () => {
     x.dispose();
     net.dispose();
   });
+
+  test('lstm with a tiny W_hh: ‖∂h_T/∂h_t‖ ≈ 1e−30 is measured, not squared to 0', () => {
+    // With W_hh = α·W₀ and α ≪ 1 every path from h_t to h_T enters through W_hh once at leading
+    // order, so the norms scale with α: α = 2^−100 against α = 2^−20 gives the ratio 2^−80 at
+    // every lag ≥ 1 (to O(2^−20)). The products are tiny next to ∂h_T/∂c_t, which is O(1).
+    const norms = (alpha: number) => {
+      const net = new LSTM({ inputSize: 2, hiddenSize: 6 }, new Rng(8));
+      net.params['weight_hh_l0']!.assign(tf.mul(net.params['weight_hh_l0']!, alpha));
+      const x = new Rng(9).normalTensor([8, 2, 2]);
+      const j = jacobianNorms(net, x);
+      x.dispose();
+      net.dispose();
+      return j.norms;
+    };
+    const tiny = norms(2 ** -100);
+    const small = norms(2 ** -20);
+    for (let i = 0; i < 7 * 2; i++) {
+      expect(tiny[i]!).toBeGreaterThan(0);
+      expect(Math.abs(tiny[i]! / (small[i]! * 2 ** -80) - 1)).toBeLessThan(1e-3);
+    }
+  });
 });

@@ -9,7 +9,7 @@
  */
 import { tf } from '../backend/tf.js';
 import { ShapeError, ValidationError, describeValue, invalidArgument } from '../errors/gradlab-error.js';
-import { clipTensors } from './clipping.js';
+import { clipTensors, readClipSummary } from './clipping.js';
 import type { ClipConfig } from './clipping.js';
 
 /** Trainable parameters by name, e.g. `{ 'layer0.weight': W, 'layer0.bias': b }`. */
@@ -19,7 +19,11 @@ export type NamedTensors = Record<string, tf.Tensor>;
 
 /** What one optimiser step saw. */
 export interface StepReport {
-  /** Global L2 norm of the raw gradients (all tensors concatenated), before clipping. */
+  /**
+   * Global L2 norm of the raw gradients (all tensors concatenated), before clipping; computed
+   * scaled by the largest |entry|, so it is finite whenever every entry is (NaN with a NaN
+   * entry, Infinity with ±Infinity).
+   */
   gradNormPreClip: number;
   /** Global L2 norm of the gradients the update used, after clipping (= pre without clipping). */
   gradNormPostClip: number;
@@ -81,8 +85,9 @@ export abstract class Optimizer {
    * every name in `grads` must be a parameter with the same shape and dtype.
    * @param params the variables to update, by name
    * @param grads ∂L/∂θ by the same names; not changed and not disposed (the caller owns them)
-   * @returns the global gradient norm before / after clipping, whether clipping acted, and
-   *   whether any gradient entry was non-finite; one readback (two when non-finite)
+   * @returns the global gradient norm before / after clipping (never overflowing: finite
+   *   whenever every entry is), whether clipping acted, and whether any gradient entry was
+   *   non-finite; one readback
    * @throws ValidationError for an unknown gradient name, a non-tensor, a disposed optimiser
    * @throws ShapeError when a gradient's shape differs from its parameter's
    */
@@ -97,16 +102,15 @@ export abstract class Optimizer {
       names.forEach((n, i) => this.update(n, params[n]!, clipped.grads[i]!, ctx));
       return clipped.summary;
     });
-    const s = summary.dataSync();
+    const s = readClipSummary(summary.dataSync());
     summary.dispose();
     this.steps += 1;
-    const pre = s[0]!;
     return {
-      gradNormPreClip: pre,
-      gradNormPostClip: s[1]!,
-      clipped: s[2]! > 0,
-      // A finite sum of squares proves every entry finite; otherwise look (it may be overflow).
-      nonFinite: Number.isFinite(pre) ? false : anyNonFinite(raw),
+      gradNormPreClip: s.preNorm,
+      gradNormPostClip: s.postNorm,
+      clipped: s.clipped,
+      // The norm is scaled by the largest |entry|, so it is finite exactly when every entry is.
+      nonFinite: !Number.isFinite(s.preNorm),
     };
   }
 
@@ -204,15 +208,4 @@ export abstract class Optimizer {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-/** Whether any entry of any tensor is NaN or ±Infinity; one readback. */
-function anyNonFinite(tensors: readonly tf.Tensor[]): boolean {
-  if (tensors.length === 0) return false;
-  const flag = tf.tidy(() =>
-    tf.addN(tensors.map((t) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(t)), 'float32')))),
-  );
-  const count = flag.dataSync()[0]!;
-  flag.dispose();
-  return count > 0;
 }

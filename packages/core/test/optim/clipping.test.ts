@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from 'vitest';
-import { clipGradients, globalNorm, tf } from '@gradlab/core';
+import { Rng, SGD, clipGradients, globalNorm, tf } from '@gradlab/core';
 import { CLIP_NORM_EPSILON } from '../../src/optim/clipping.js';
 
 function values(ts: Record<string, tf.Tensor>): Record<string, number[]> {
@@ -117,6 +117,72 @@ describe('clipGradients', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(values(grads)).toEqual({ a: [1, -7, 2, 5], b: [9] });
     tf.dispose(grads);
+  });
+
+  /** Float32 entries ~ N(0, 1)·scale, and their float64 norm. */
+  function big(n: number, scale: number, seed: number): { xs: number[]; norm: number } {
+    const xs = Array.from(new Rng(seed).normalArray(n, 0, 1), (v) => Math.fround(v * scale));
+    return { xs, norm: Math.sqrt(xs.reduce((a, x) => a + x * x, 0)) };
+  }
+  const f64Norm = (ts: tf.Tensor[]) => Math.sqrt(ts.reduce((a, t) => a + Array.from(t.dataSync()).reduce((b, x) => b + x * x, 0), 0));
+
+  test.each([
+    [1e25, 1],
+    [3e37, 1],
+    [1e35, 1e-3], // max / ‖g‖ ≈ 1e-39 is subnormal in float32: applied as (g / scale) · multiplier
+  ])('global-norm at entries near %d, max %d: the true norm, clipped to max, nothing zeroed', (scale, max) => {
+    // A float32 Σ g² is Infinity here; PyTorch's clip_grad_norm_ then zeroes every gradient.
+    const a = big(40, scale, 1);
+    const b = big(8, 1, 2);
+    const grads = [tf.tensor1d(a.xs), tf.tensor1d(b.xs)];
+    const r = clipGradients(grads, { mode: 'global-norm', max });
+    const want = Math.hypot(a.norm, b.norm);
+    expect(Math.abs(r.preNorm - want)).toBeLessThanOrEqual(1e-6 * want);
+    expect(Math.abs(r.postNorm - max)).toBeLessThanOrEqual(1e-6 * max);
+    expect(r.clipped).toBe(true);
+    expect(Math.abs(f64Norm(r.grads) - max)).toBeLessThanOrEqual(1e-6 * max);
+    const out = r.grads[0]!.dataSync();
+    a.xs.forEach((x, i) => expect(Math.abs(out[i]! - (x * max) / want)).toBeLessThanOrEqual(1e-6 * Math.abs((x * max) / want)));
+    tf.dispose([grads, r.grads]);
+  });
+
+  test('per-tensor and value at 1e25 report the finite norms', () => {
+    const a = big(30, 1e25, 3);
+    const b = big(30, 1e-30, 4);
+    const grads = [tf.tensor1d(a.xs), tf.tensor1d(b.xs)];
+    const p = clipGradients(grads, { mode: 'per-tensor', max: 2 });
+    expect(Math.abs(p.preNorm - Math.hypot(a.norm, b.norm))).toBeLessThanOrEqual(1e-6 * a.norm);
+    expect(globalNorm([p.grads[0]!])).toBeCloseTo(2, 5);
+    expect(Math.abs(globalNorm([p.grads[1]!]) - b.norm)).toBeLessThanOrEqual(1e-6 * b.norm); // 4e-30 < 2: untouched
+    expect(p.postNorm).toBeCloseTo(2, 5);
+    const v = clipGradients(grads, { mode: 'value', max: 1 });
+    expect(Math.abs(v.preNorm - Math.hypot(a.norm, b.norm))).toBeLessThanOrEqual(1e-6 * a.norm);
+    expect(Number.isFinite(v.postNorm) && v.postNorm > 0).toBe(true);
+    tf.dispose([grads, p.grads, v.grads]);
+  });
+
+  test.each(['global-norm', 'per-tensor', 'value'] as const)('%s: empty tensors count as 0 (wasm reduces them to garbage)', (mode) => {
+    const grads = [tf.zeros([0]), tf.tensor1d([3, 4]), tf.zeros([2, 0])];
+    const r = clipGradients(grads, { mode, max: 1 });
+    expect(r.preNorm).toBeCloseTo(5, 6);
+    expect(r.postNorm).toBeCloseTo(mode === 'value' ? Math.SQRT2 : 1, 5);
+    expect(r.grads.map((g) => g.shape)).toEqual([[0], [2], [2, 0]]);
+    tf.dispose([grads, r.grads]);
+  });
+
+  test('an SGD step with global-norm clipping at 1e25 entries moves the parameters by lr·max', () => {
+    const a = big(12, 1e25, 5);
+    const params = { w: tf.variable(tf.zeros([12])) };
+    const grads = { w: tf.tensor1d(a.xs) };
+    const sgd = new SGD({ learningRate: 0.1, clip: { mode: 'global-norm', max: 1 } });
+    const report = sgd.step(params, grads);
+    expect(report.nonFinite).toBe(false);
+    expect(Math.abs(report.gradNormPreClip - a.norm)).toBeLessThanOrEqual(1e-6 * a.norm);
+    const step = Array.from(params.w.dataSync());
+    expect(Math.hypot(...step)).toBeCloseTo(0.1, 6);
+    step.forEach((d, i) => expect(Math.sign(d)).toBe(-Math.sign(a.xs[i]!)));
+    sgd.dispose();
+    tf.dispose([params, grads]);
   });
 
   test('bad arguments are rejected with a message naming them', () => {

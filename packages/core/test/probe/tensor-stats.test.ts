@@ -62,6 +62,28 @@ describe('tensorStats', () => {
     empty.dispose();
   });
 
+  test.each([
+    ['1e25 (Σ x² overflows float32)', 1e25, 0],
+    ['1e-30 (Σ x² underflows to 0 in float32)', 1e-30, 0],
+    ['1e30 around a mean of 3e31', 1e30, 3e31],
+  ])('%s: l2, rms, std finite and within 1e-6 of float64', (_, scale, offset) => {
+    const data = new Rng(7).normalArray(500, 0, 1).map((v) => Math.fround(offset + v * scale));
+    const t = tf.tensor1d(data);
+    const s = tensorStats(t);
+    const want = reference(data);
+    for (const k of ['l2', 'rms', 'maxAbs', 'mean'] as const) {
+      expect(Math.abs(s[k] - want[k]), k).toBeLessThanOrEqual(1e-6 * Math.abs(want[k]));
+    }
+    // std: float32 centring costs ~|mean|/std ulps when the mean dominates.
+    expect(Math.abs(s.std - want.std)).toBeLessThanOrEqual((offset === 0 ? 1e-6 : 1e-3) * want.std);
+    expect(s.l2).toBeGreaterThan(0);
+    t.dispose();
+    const withNaN = tf.tensor1d([...data, Number.NaN]);
+    expect(tensorStats(withNaN)).toMatchObject({ nonFinite: 1, count: 500 });
+    expect(Math.abs(tensorStats(withNaN).l2 - want.l2)).toBeLessThanOrEqual(1e-6 * want.l2);
+    withNaN.dispose();
+  });
+
   test('int and bool tensors are summarised as numbers', () => {
     const t = tf.tensor1d([1, 0, 1], 'bool');
     expect(tensorStats(t)).toMatchObject({ count: 3, maxAbs: 1, l2: Math.sqrt(2) });
