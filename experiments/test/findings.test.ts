@@ -10,6 +10,7 @@ import { pretrainingFinding } from '../src/findings/pretraining.js';
 import { deepAutoencoderFinding } from '../src/findings/deep-autoencoder.js';
 import { fmt, fmtSeeds } from '../src/findings/stats.js';
 import { EXPERIMENTS } from '../src/registry.js';
+import { rbmLikelihood } from '../src/rbm-likelihood.js';
 
 test('every registered experiment has a finding', () => {
   expect([...EXPERIMENTS.values()].filter((def) => def.finding === undefined).map((def) => def.name)).toEqual([]);
@@ -133,15 +134,37 @@ describe('long-term-memory finding', () => {
 });
 
 describe('rbm-likelihood finding', () => {
-  const curve = (method: string, k: number, lls: number[]) => lls.map((exact_ll, i) => ({ method, k, seed: 1, epoch: i * 10, exact_ll, recon_error: 0.1 }));
-  const config = { seeds: [1], imageSize: 4, numHidden: 16, epochs: 3000, batchSize: 10, learningRate: 0.1, momentum: 0.5 };
+  /** Rows of one method: per seed a curve −6 → peak → final (exact log-likelihood). */
+  const curves = (method: string, k: number, seeds: number[][]) =>
+    seeds.flatMap(([peak, final], s) => [-6, peak, final].map((exact_ll, i) => ({ method, k, seed: s + 1, epoch: i * 1000, exact_ll, recon_error: 0.1 })));
+  const times = (n: number, x: [number, number]): [number, number][] => Array.from({ length: n }, () => x);
+  const finding = (cd1: number[][], cd10: number[][], pcd: number[][]) =>
+    rbmLikelihoodFinding([...curves('cd', 1, cd1), ...curves('cd', 10, cd10), ...curves('pcd', 1, pcd)], {
+      ...rbmLikelihood.sizes.full,
+      seeds: cd1.map((_, i) => i + 1),
+    });
+  const cd1Falls = times(5, [-5.4, -7.5]);
+  const cd10 = times(5, [-3.7, -3.8]);
+
   test.each([
-    [[-5, -4, -6], [-5, -4, -4.5], 'reproduced'], // CD-1 falls 2 nats, PCD and CD-10 end higher
-    [[-5, -4, -4.1], [-5, -4.5, -4.6], 'partly'], // only CD-10 > CD-1
-    [[-5, -4, -3.9], [-5, -4.5, -4.6], 'not'], // CD-1 best, no fall
-  ])('CD-1 %j, PCD-1 %j → %s', (cd1, pcd, verdict) => {
-    const rows = [...curve('cd', 1, cd1), ...curve('cd', 10, [-5, -4.2, -4]), ...curve('pcd', 1, pcd)];
-    expect(rbmLikelihoodFinding(rows, config).verdict).toBe(verdict);
+    ['PCD above CD-10 above CD-1, CD-1 falls 2 nats', cd1Falls, cd10, times(5, [-3.5, -3.6]), 'reproduced', /^PCD-1 > CD-1 in 5 of 5 seeds \(holds\); PCD-1 > CD-10 in 5 of 5 seeds \(holds\); CD-10 > CD-1 in 5 of 5 seeds \(holds\); CD-1 fell more than 0\.5 nats from its peak in 5 of 5 seeds \(holds\)\.$/],
+    ['one seed of five with CD-10 above PCD cannot flip it', cd1Falls, cd10, [...times(4, [-3.5, -3.6]), [-3.9, -4]], 'reproduced', /PCD-1 > CD-10 in 4 of 5 seeds \(holds\)/],
+    ['our full run: CD-10 above PCD in every seed', cd1Falls, cd10, times(5, [-4.5, -5.3]), 'partly', /CD-10 > PCD-1 in 5 of 5 seeds \(contradicts PCD-1 > CD-10\)/],
+    ['PCD above CD-10 in 3 of 5 seeds only', cd1Falls, cd10, [...times(3, [-3.5, -3.6]), ...times(2, [-3.9, -4])], 'partly', /PCD-1 > CD-10 in 3 of 5 seeds \(does not hold\)/],
+    ['PCD below both CDs, CD-1 does not fall', times(5, [-5, -5.1]), cd10, times(5, [-5.5, -5.6]), 'not', /^CD-1 > PCD-1 in 5 of 5 seeds \(contradicts PCD-1 > CD-1\); CD-10 > PCD-1 in 5 of 5 seeds \(contradicts PCD-1 > CD-10\); .*CD-1 fell more than 0\.5 nats from its peak in 0 of 5 seeds \(does not hold\)/],
+    ['everything holds in 2 seeds only', times(2, [-5.4, -7.5]), times(2, [-3.7, -3.8]), times(2, [-3.5, -3.6]), 'partly', /; only 2 seeds\.$/],
+  ])('%s → %s', (_, cd1, cdk, pcd, verdict, why) => {
+    const f = finding(cd1, cdk, pcd);
+    expect(f.verdict).toBe(verdict);
+    expect(f.why).toMatch(why);
+  });
+
+  test('the rule compares PCD with CD-1 and CD-10 and says how seeds combine', () => {
+    const f = finding(cd1Falls, cd10, times(5, [-4.5, -5.3]));
+    expect(f.rule).toMatch(/PCD-1 > CD-1; PCD-1 > CD-10; CD-10 > CD-1; CD-1 falls more than 0\.5 nats from its peak/);
+    expect(f.rule).toMatch(/all but one seed from 5 seeds on/);
+    expect(f.ours).toMatch(/final exact log-likelihood CD-1 -7\.5, CD-10 -3\.8, PCD-1 -5\.3; PCD-1 > CD-1 in 5 of 5 seeds; CD-10 > PCD-1 in 5 of 5 seeds/);
+    expect(f.published.setup).toMatch(/not checked against the papers' text here/i);
   });
 });
 
