@@ -10,6 +10,7 @@ import { pretrainingFinding } from '../src/findings/pretraining.js';
 import { deepAutoencoderFinding } from '../src/findings/deep-autoencoder.js';
 import { fmt, fmtSeeds } from '../src/findings/stats.js';
 import { EXPERIMENTS } from '../src/registry.js';
+import { longTermMemory } from '../src/long-term-memory.js';
 import { rbmLikelihood } from '../src/rbm-likelihood.js';
 
 test('every registered experiment has a finding', () => {
@@ -118,18 +119,37 @@ describe('tbptt-window finding', () => {
 });
 
 describe('long-term-memory finding', () => {
-  const rows = (T: number, mse: Record<string, number>) =>
-    Object.entries(mse).flatMap(([model, m]) => [0, 100].map((step) => ({ model, T, seed: 1, step, test_mse: step === 0 ? 0.2 : m, solved: 0.5 })));
-  const config = (T: number) => ({ lengths: [T], models: ['rnn-tanh', 'irnn', 'lstm'], seeds: [1], hidden: 8, learningRates: {}, clip: 1, iterations: 100, batchSize: 4, testSize: 8 });
+  /** Rows of one (model, T): per seed a start at 0.2 and the given final test MSE. */
+  const runs = (model: string, T: number, finals: number[]) =>
+    finals.flatMap((m, s) => [0, 100].map((step) => ({ model, T, seed: s + 1, step, test_mse: step === 0 ? 0.2 : m, solved: step === 0 ? 0 : m < 0.01 ? 0.9 : 0.1 })));
+  const config = (T: number, seeds: number) => ({ ...longTermMemory.sizes.full, lengths: [T], seeds: Array.from({ length: seeds }, (_, i) => i + 1) });
+  const finding = (T: number, mse: Record<string, number[]>) =>
+    longTermMemoryFinding(Object.entries(mse).flatMap(([model, finals]) => runs(model, T, finals)), config(T, mse['lstm']!.length));
+  const solves = [0.002, 0.003, 0.002, 0.004, 0.003];
+  const tanhFails = [0.16, 0.17, 0.15, 0.16, 0.16];
+
   test.each([
-    [100, { 'rnn-tanh': 0.16, irnn: 0.005, lstm: 0.002 }, 'reproduced'],
-    [25, { 'rnn-tanh': 0.16, irnn: 0.005, lstm: 0.002 }, 'partly'], // T too short to decide
-    [100, { 'rnn-tanh': 0.005, irnn: 0.005, lstm: 0.002 }, 'partly'], // tanh RNN does not fail
-    [100, { 'rnn-tanh': 0.16, irnn: 0.005, lstm: 0.05 }, 'not'],
-  ])('T = %d, %j → %s', (T, mse, verdict) => {
-    const f = longTermMemoryFinding(rows(T, mse), config(T));
+    ['all hold in 5 seeds', 100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves }, 'reproduced', /LSTM solved 5 of 5 seeds \(solves\), IRNN solved 5 of 5 seeds \(solves\)/],
+    ['one IRNN seed of five unsolved cannot flip it', 100, { 'rnn-tanh': tanhFails, irnn: [0.002, 0.003, 0.15, 0.004, 0.003], lstm: solves }, 'reproduced', /IRNN solved 4 of 5 seeds \(solves\)/],
+    ['IRNN solves 3 of 5: budget-limited', 100, { 'rnn-tanh': tanhFails, irnn: [0.002, 0.15, 0.15, 0.004, 0.003], lstm: solves }, 'partly', /the IRNN verdict is budget-limited: it solved 3 of 5 seeds at T = 100 in 3000 Adam steps, and the same settings need 1\.5–2× the full size's 3000 Adam steps in PyTorch/],
+    ['everything holds but only 2 seeds', 100, { 'rnn-tanh': [0.16, 0.15], irnn: [0.002, 0.003], lstm: [0.002, 0.003] }, 'partly', /; only 2 seeds\.$/],
+    ['T too short to decide', 25, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves }, 'partly', /T = 25 < 100 is too short to decide/],
+    ['the tanh RNN learns', 100, { 'rnn-tanh': solves, irnn: solves, lstm: solves }, 'partly', /tanh RNN above 0\.1 in 0 of 5 seeds \(does not fail\)/],
+    ['the LSTM solves 3 of 5', 100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: [0.002, 0.05, 0.05, 0.004, 0.003] }, 'not', /LSTM solved 3 of 5 seeds \(does not solve\)/],
+    ['the LSTM fails in 2 seeds of 2', 100, { 'rnn-tanh': [0.16, 0.15], irnn: [0.002, 0.003], lstm: [0.05, 0.002] }, 'not', /LSTM solved 1 of 2 seeds \(does not solve\).*only 2 seeds/],
+  ])('%s → %s', (_, T, mse, verdict, why) => {
+    const f = finding(T, mse);
     expect(f.verdict).toBe(verdict);
-    if (T < 100) expect(f.why).toMatch(/T = 25 < 100 is too short to decide/);
+    expect(f.why).toMatch(why);
+    // "solved" is a count of seeds, per model and T.
+    expect(f.keyNumbers.rows.find((r) => r[1] === 'irnn')![3]).toBe(`${mse.irnn.filter((x) => x < 0.01).length} of ${mse.irnn.length}`);
+  });
+
+  test('the rule is stated in words: seeds combined, at most partly below five seeds, the IRNN budget', () => {
+    const { rule } = finding(100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves });
+    expect(rule).toMatch(/all but one seed from 5 seeds on/);
+    expect(rule).toMatch(/fewer than 5 seeds were run \("only n seeds"\)/);
+    expect(rule).toMatch(/budget-limited: the same settings need 1\.5–2× the full size's 3000 Adam steps in PyTorch to solve T = 100/);
   });
 });
 
