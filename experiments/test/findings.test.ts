@@ -10,6 +10,8 @@ import { pretrainingFinding } from '../src/findings/pretraining.js';
 import { deepAutoencoderFinding } from '../src/findings/deep-autoencoder.js';
 import { fmt, fmtSeeds } from '../src/findings/stats.js';
 import { EXPERIMENTS } from '../src/registry.js';
+import { longTermMemory } from '../src/long-term-memory.js';
+import { rbmLikelihood } from '../src/rbm-likelihood.js';
 
 test('every registered experiment has a finding', () => {
   expect([...EXPERIMENTS.values()].filter((def) => def.finding === undefined).map((def) => def.name)).toEqual([]);
@@ -171,31 +173,72 @@ describe('tbptt-window finding', () => {
 });
 
 describe('long-term-memory finding', () => {
-  const rows = (T: number, mse: Record<string, number>) =>
-    Object.entries(mse).flatMap(([model, m]) => [0, 100].map((step) => ({ model, T, seed: 1, step, test_mse: step === 0 ? 0.2 : m, solved: 0.5 })));
-  const config = (T: number) => ({ lengths: [T], models: ['rnn-tanh', 'irnn', 'lstm'], seeds: [1], hidden: 8, learningRates: {}, clip: 1, iterations: 100, batchSize: 4, testSize: 8 });
+  /** Rows of one (model, T): per seed a start at 0.2 and the given final test MSE. */
+  const runs = (model: string, T: number, finals: number[]) =>
+    finals.flatMap((m, s) => [0, 100].map((step) => ({ model, T, seed: s + 1, step, test_mse: step === 0 ? 0.2 : m, solved: step === 0 ? 0 : m < 0.01 ? 0.9 : 0.1 })));
+  const config = (T: number, seeds: number) => ({ ...longTermMemory.sizes.full, lengths: [T], seeds: Array.from({ length: seeds }, (_, i) => i + 1) });
+  const finding = (T: number, mse: Record<string, number[]>) =>
+    longTermMemoryFinding(Object.entries(mse).flatMap(([model, finals]) => runs(model, T, finals)), config(T, mse['lstm']!.length));
+  const solves = [0.002, 0.003, 0.002, 0.004, 0.003];
+  const tanhFails = [0.16, 0.17, 0.15, 0.16, 0.16];
+
   test.each([
-    [100, { 'rnn-tanh': 0.16, irnn: 0.005, lstm: 0.002 }, 'reproduced'],
-    [25, { 'rnn-tanh': 0.16, irnn: 0.005, lstm: 0.002 }, 'partly'], // T too short to decide
-    [100, { 'rnn-tanh': 0.005, irnn: 0.005, lstm: 0.002 }, 'partly'], // tanh RNN does not fail
-    [100, { 'rnn-tanh': 0.16, irnn: 0.005, lstm: 0.05 }, 'not'],
-  ])('T = %d, %j → %s', (T, mse, verdict) => {
-    const f = longTermMemoryFinding(rows(T, mse), config(T));
+    ['all hold in 5 seeds', 100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves }, 'reproduced', /LSTM solved 5 of 5 seeds \(solves\), IRNN solved 5 of 5 seeds \(solves\)/],
+    ['one IRNN seed of five unsolved cannot flip it', 100, { 'rnn-tanh': tanhFails, irnn: [0.002, 0.003, 0.15, 0.004, 0.003], lstm: solves }, 'reproduced', /IRNN solved 4 of 5 seeds \(solves\)/],
+    ['IRNN solves 3 of 5: budget-limited', 100, { 'rnn-tanh': tanhFails, irnn: [0.002, 0.15, 0.15, 0.004, 0.003], lstm: solves }, 'partly', /the IRNN verdict is budget-limited: it solved 3 of 5 seeds at T = 100 in 3000 Adam steps, and the same settings need 1\.5–2× the full size's 3000 Adam steps in PyTorch/],
+    ['everything holds but only 2 seeds', 100, { 'rnn-tanh': [0.16, 0.15], irnn: [0.002, 0.003], lstm: [0.002, 0.003] }, 'partly', /; only 2 seeds\.$/],
+    ['T too short to decide', 25, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves }, 'partly', /T = 25 < 100 is too short to decide/],
+    ['the tanh RNN learns', 100, { 'rnn-tanh': solves, irnn: solves, lstm: solves }, 'partly', /tanh RNN above 0\.1 in 0 of 5 seeds \(does not fail\)/],
+    ['the LSTM solves 3 of 5', 100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: [0.002, 0.05, 0.05, 0.004, 0.003] }, 'not', /LSTM solved 3 of 5 seeds \(does not solve\)/],
+    ['the LSTM fails in 2 seeds of 2', 100, { 'rnn-tanh': [0.16, 0.15], irnn: [0.002, 0.003], lstm: [0.05, 0.002] }, 'not', /LSTM solved 1 of 2 seeds \(does not solve\).*only 2 seeds/],
+  ])('%s → %s', (_, T, mse, verdict, why) => {
+    const f = finding(T, mse);
     expect(f.verdict).toBe(verdict);
-    if (T < 100) expect(f.why).toMatch(/T = 25 < 100 is too short to decide/);
+    expect(f.why).toMatch(why);
+    // "solved" is a count of seeds, per model and T.
+    expect(f.keyNumbers.rows.find((r) => r[1] === 'irnn')![3]).toBe(`${mse.irnn.filter((x) => x < 0.01).length} of ${mse.irnn.length}`);
+  });
+
+  test('the rule is stated in words: seeds combined, at most partly below five seeds, the IRNN budget', () => {
+    const { rule } = finding(100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves });
+    expect(rule).toMatch(/all but one seed from 5 seeds on/);
+    expect(rule).toMatch(/fewer than 5 seeds were run \("only n seeds"\)/);
+    expect(rule).toMatch(/budget-limited: the same settings need 1\.5–2× the full size's 3000 Adam steps in PyTorch to solve T = 100/);
   });
 });
 
 describe('rbm-likelihood finding', () => {
-  const curve = (method: string, k: number, lls: number[]) => lls.map((exact_ll, i) => ({ method, k, seed: 1, epoch: i * 10, exact_ll, recon_error: 0.1 }));
-  const config = { seeds: [1], imageSize: 4, numHidden: 16, epochs: 3000, batchSize: 10, learningRate: 0.1, momentum: 0.5 };
+  /** Rows of one method: per seed a curve −6 → peak → final (exact log-likelihood). */
+  const curves = (method: string, k: number, seeds: number[][]) =>
+    seeds.flatMap(([peak, final], s) => [-6, peak, final].map((exact_ll, i) => ({ method, k, seed: s + 1, epoch: i * 1000, exact_ll, recon_error: 0.1 })));
+  const times = (n: number, x: [number, number]): [number, number][] => Array.from({ length: n }, () => x);
+  const finding = (cd1: number[][], cd10: number[][], pcd: number[][]) =>
+    rbmLikelihoodFinding([...curves('cd', 1, cd1), ...curves('cd', 10, cd10), ...curves('pcd', 1, pcd)], {
+      ...rbmLikelihood.sizes.full,
+      seeds: cd1.map((_, i) => i + 1),
+    });
+  const cd1Falls = times(5, [-5.4, -7.5]);
+  const cd10 = times(5, [-3.7, -3.8]);
+
   test.each([
-    [[-5, -4, -6], [-5, -4, -4.5], 'reproduced'], // CD-1 falls 2 nats, PCD and CD-10 end higher
-    [[-5, -4, -4.1], [-5, -4.5, -4.6], 'partly'], // only CD-10 > CD-1
-    [[-5, -4, -3.9], [-5, -4.5, -4.6], 'not'], // CD-1 best, no fall
-  ])('CD-1 %j, PCD-1 %j → %s', (cd1, pcd, verdict) => {
-    const rows = [...curve('cd', 1, cd1), ...curve('cd', 10, [-5, -4.2, -4]), ...curve('pcd', 1, pcd)];
-    expect(rbmLikelihoodFinding(rows, config).verdict).toBe(verdict);
+    ['PCD above CD-10 above CD-1, CD-1 falls 2 nats', cd1Falls, cd10, times(5, [-3.5, -3.6]), 'reproduced', /^PCD-1 > CD-1 in 5 of 5 seeds \(holds\); PCD-1 > CD-10 in 5 of 5 seeds \(holds\); CD-10 > CD-1 in 5 of 5 seeds \(holds\); CD-1 fell more than 0\.5 nats from its peak in 5 of 5 seeds \(holds\)\.$/],
+    ['one seed of five with CD-10 above PCD cannot flip it', cd1Falls, cd10, [...times(4, [-3.5, -3.6]), [-3.9, -4]], 'reproduced', /PCD-1 > CD-10 in 4 of 5 seeds \(holds\)/],
+    ['our full run: CD-10 above PCD in every seed', cd1Falls, cd10, times(5, [-4.5, -5.3]), 'partly', /CD-10 > PCD-1 in 5 of 5 seeds \(contradicts PCD-1 > CD-10\)/],
+    ['PCD above CD-10 in 3 of 5 seeds only', cd1Falls, cd10, [...times(3, [-3.5, -3.6]), ...times(2, [-3.9, -4])], 'partly', /PCD-1 > CD-10 in 3 of 5 seeds \(does not hold\)/],
+    ['PCD below both CDs, CD-1 does not fall', times(5, [-5, -5.1]), cd10, times(5, [-5.5, -5.6]), 'not', /^CD-1 > PCD-1 in 5 of 5 seeds \(contradicts PCD-1 > CD-1\); CD-10 > PCD-1 in 5 of 5 seeds \(contradicts PCD-1 > CD-10\); .*CD-1 fell more than 0\.5 nats from its peak in 0 of 5 seeds \(does not hold\)/],
+    ['everything holds in 2 seeds only', times(2, [-5.4, -7.5]), times(2, [-3.7, -3.8]), times(2, [-3.5, -3.6]), 'partly', /; only 2 seeds\.$/],
+  ])('%s → %s', (_, cd1, cdk, pcd, verdict, why) => {
+    const f = finding(cd1, cdk, pcd);
+    expect(f.verdict).toBe(verdict);
+    expect(f.why).toMatch(why);
+  });
+
+  test('the rule compares PCD with CD-1 and CD-10 and says how seeds combine', () => {
+    const f = finding(cd1Falls, cd10, times(5, [-4.5, -5.3]));
+    expect(f.rule).toMatch(/PCD-1 > CD-1; PCD-1 > CD-10; CD-10 > CD-1; CD-1 falls more than 0\.5 nats from its peak/);
+    expect(f.rule).toMatch(/all but one seed from 5 seeds on/);
+    expect(f.ours).toMatch(/final exact log-likelihood CD-1 -7\.5, CD-10 -3\.8, PCD-1 -5\.3; PCD-1 > CD-1 in 5 of 5 seeds; CD-10 > PCD-1 in 5 of 5 seeds/);
+    expect(f.published.setup).toMatch(/not checked against the papers' text here/i);
   });
 });
 

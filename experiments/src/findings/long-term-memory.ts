@@ -1,10 +1,28 @@
 /**
  * long-term-memory against Hochreiter & Schmidhuber (1997) and Le, Jaitly & Hinton (2015): on
  * the adding problem the LSTM and the IRNN drive the test MSE far below the 1/6 baseline of
- * predicting 1 at lengths where a tanh RNN stays at the baseline.
+ * predicting 1 at lengths where a tanh RNN stays at the baseline. "Solved" is counted per seed
+ * (k of n runs whose final test MSE is below {@link SOLVED_MSE}); a claim holds when it holds
+ * in all but one of at least five seeds, and fewer than five seeds give at most "partly".
  */
 import type { Finding, FindingFn, Verdict } from '@gradlab/lab';
-import { fmtSeeds, lastBy, num, perSeed, select, seedsText, fmt, pct } from './stats.js';
+import type { LongTermMemoryConfig } from '../long-term-memory.js';
+import {
+  MIN_SEEDS,
+  capBySeeds,
+  countSeeds,
+  fmt,
+  fmtSeeds,
+  holdsAcrossSeeds,
+  kOfN,
+  lastBy,
+  num,
+  onlySeeds,
+  perSeed,
+  select,
+  seedsText,
+  type SeedCount,
+} from './stats.js';
 
 /** Final test MSE below which a run solves the task. */
 export const SOLVED_MSE = 0.01;
@@ -12,33 +30,53 @@ export const SOLVED_MSE = 0.01;
 export const FAILED_MSE = 0.1;
 /** Shortest T at which the tanh RNN is expected to fail. */
 export const LONG_T = 100;
+/**
+ * Why an IRNN that does not solve is budget, not code: issue 12's measurement (not rerun here)
+ * of how many Adam steps the same settings need in PyTorch.
+ */
+export const PYTORCH_IRNN_BUDGET = 'the same settings need 1.5–2× the full size\'s 3000 Adam steps in PyTorch to solve T = 100 (issue 12)';
 
-export const longTermMemoryFinding: FindingFn = (rows, config): Finding => {
-  const lengths = (config['lengths'] as number[]) ?? [];
-  const models = (config['models'] as string[]) ?? [];
+const MODEL_LABEL: Record<string, string> = { 'rnn-tanh': 'tanh RNN', irnn: 'IRNN', lstm: 'LSTM' };
+
+export const longTermMemoryFinding: FindingFn<LongTermMemoryConfig> = (rows, config): Finding => {
+  const lengths = config.lengths ?? [];
+  const models: string[] = config.models ?? [];
   const Tmax = Math.max(...lengths);
   const finalMse = (model: string, T: number) => perSeed(select(rows, { model, T }), (rs) => num(lastBy(rs, 'step'), 'test_mse'));
-  const finalSolved = (model: string, T: number) => perSeed(select(rows, { model, T }), (rs) => num(lastBy(rs, 'step'), 'solved'));
-  const table = lengths.flatMap((T) => models.map((m) => [String(T), m, fmtSeeds(finalMse(m, T)), fmtSeeds(finalSolved(m, T).map((x) => x))]));
-  const solves = (m: string) => {
-    const xs = finalMse(m, Tmax);
-    return xs.length > 0 && xs.every((x) => x < SOLVED_MSE);
-  };
-  const fails = (m: string) => {
-    const xs = finalMse(m, Tmax);
-    return xs.length > 0 && xs.every((x) => !(x <= FAILED_MSE));
-  };
-  const lstm = solves('lstm');
-  const irnn = solves('irnn');
-  const tanhFails = fails('rnn-tanh');
+  const finalFraction = (model: string, T: number) => perSeed(select(rows, { model, T }), (rs) => num(lastBy(rs, 'step'), 'solved'));
+  const solved = (model: string, T: number): SeedCount => countSeeds(finalMse(model, T), (x) => x < SOLVED_MSE);
+  const failed = (model: string, T: number): SeedCount => countSeeds(finalMse(model, T), (x) => !(x <= FAILED_MSE));
+  const table = lengths.flatMap((T) => models.map((m) => [String(T), m, fmtSeeds(finalMse(m, T)), `${kOfN(solved(m, T))}`, fmtSeeds(finalFraction(m, T))]));
+
+  const lstm = solved('lstm', Tmax);
+  const irnn = solved('irnn', Tmax);
+  const tanh = failed('rnn-tanh', Tmax);
+  const lstmSolves = holdsAcrossSeeds(lstm);
+  const irnnSolves = holdsAcrossSeeds(irnn);
+  const tanhFails = holdsAcrossSeeds(tanh);
   const long = Tmax >= LONG_T;
-  const verdict: Verdict = lstm && irnn && tanhFails && long ? 'reproduced' : lstm ? 'partly' : 'not';
-  const seeds = (config['seeds'] as number[]).length;
+  const seeds = config.seeds.length;
+  const base: Verdict = lstmSolves && irnnSolves && tanhFails && long ? 'reproduced' : lstmSolves ? 'partly' : 'not';
+  const verdict = capBySeeds(base, seeds);
+  const steps = config.iterations;
+  const irnnBudget =
+    irnn.n > 0 && !irnnSolves
+      ? `the IRNN verdict is budget-limited: it solved ${kOfN(irnn)} seeds at T = ${Tmax} in ${steps} Adam steps, and ${PYTORCH_IRNN_BUDGET}`
+      : '';
+  const notes = [
+    onlySeeds(seeds),
+    irnnBudget,
+    long ? '' : `T = ${Tmax} < ${LONG_T} is too short to decide (a tanh RNN is expected to cope with short sequences)`,
+  ].filter((s) => s !== '');
+  const solvedText = (m: string, c: SeedCount) => `${MODEL_LABEL[m] ?? m} solved ${kOfN(c)} seeds`;
   return {
     setup:
-      `adding problem, T ∈ {${lengths.join(', ')}}, ${models.join('/')} with ${config['hidden']} hidden units, Adam (lr ${JSON.stringify(config['learningRates'])}), ` +
-      `clip ${config['clip']}, ${config['iterations']} minibatches of ${config['batchSize']}, test set ${config['testSize']}, ${seedsText(seeds)}.`,
-    keyNumbers: { columns: ['T', 'model', 'final test MSE (baseline 0.167)', 'fraction solved (|error| < 0.04)'], rows: table },
+      `adding problem, T ∈ {${lengths.join(', ')}}, ${models.join('/')} with ${config.hidden} hidden units, Adam (lr ${JSON.stringify(config.learningRates)}), ` +
+      `clip ${config.clip}, ${steps} minibatches of ${config.batchSize}, test set ${config.testSize}, ${seedsText(seeds)}.`,
+    keyNumbers: {
+      columns: ['T', 'model', 'final test MSE (baseline 0.167)', `seeds solved (final test MSE < ${SOLVED_MSE})`, 'fraction of test sequences solved (|error| < 0.04)'],
+      rows: table,
+    },
     published: {
       paper:
         'Hochreiter & Schmidhuber (1997), "Long short-term memory", Neural Computation, exp. 4; Le, Jaitly & Hinton (2015), "A simple way to initialize recurrent networks of rectified linear units", Fig. 2',
@@ -47,13 +85,17 @@ export const longTermMemoryFinding: FindingFn = (rows, config): Finding => {
     },
     ours:
       `at T = ${Tmax}: final test MSE ${models.map((m) => `${m} ${fmtSeeds(finalMse(m, Tmax))}`).join(', ')} (baseline ${fmt(1 / 6)}); ` +
-      `fraction solved LSTM ${pct(Math.min(...finalSolved('lstm', Tmax)))} (worst seed)`,
+      `${solvedText('lstm', lstm)}, ${solvedText('irnn', irnn)}, tanh RNN stayed above ${FAILED_MSE} in ${kOfN(tanh)} seeds`,
     rule:
-      `reproduced when, at the longest T run and T ≥ ${LONG_T}, the LSTM's and the IRNN's final test MSE is below ${SOLVED_MSE} for every seed while the tanh RNN's stays above ${FAILED_MSE}; ` +
-      'partly when the LSTM solves the longest T but the rest does not hold (or T is too short to expect the tanh RNN to fail); not when the LSTM does not solve it.',
+      `at the longest T run, a model solves when its final test MSE is below ${SOLVED_MSE} and the tanh RNN fails when it stays above ${FAILED_MSE}, ` +
+      `each in all but one seed from ${MIN_SEEDS} seeds on (in every seed below ${MIN_SEEDS}). Reproduced when the LSTM and the IRNN solve, the tanh RNN fails, ` +
+      `T ≥ ${LONG_T} and at least ${MIN_SEEDS} seeds were run; partly when the LSTM solves but the rest does not hold, T is too short to expect the tanh RNN to fail, ` +
+      `or fewer than ${MIN_SEEDS} seeds were run ("only n seeds"); not when the LSTM does not solve. ` +
+      `An IRNN that does not solve within the run's Adam steps is reported as budget-limited: ${PYTORCH_IRNN_BUDGET}.`,
     verdict,
     why:
-      `LSTM ${lstm ? 'solves' : 'does not solve'}, IRNN ${irnn ? 'solves' : 'does not solve'}, tanh RNN ${tanhFails ? 'fails' : 'does not fail'} at T = ${Tmax}` +
-      (long ? '.' : `; T = ${Tmax} < ${LONG_T} is too short to decide (a tanh RNN is expected to cope with short sequences).`),
+      `at T = ${Tmax}: ${solvedText('lstm', lstm)} (${lstmSolves ? 'solves' : 'does not solve'}), ${solvedText('irnn', irnn)} (${irnnSolves ? 'solves' : 'does not solve'}), ` +
+      `tanh RNN above ${FAILED_MSE} in ${kOfN(tanh)} seeds (${tanhFails ? 'fails' : 'does not fail'})` +
+      (notes.length > 0 ? `; ${notes.join('; ')}.` : '.'),
   };
 };

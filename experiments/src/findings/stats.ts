@@ -2,7 +2,7 @@
  * Small helpers the finding modules share: picking rows, grouping by seed, summary numbers
  * and the fixed number format of the results index.
  */
-import type { Row } from '@gradlab/lab';
+import type { Row, Verdict } from '@gradlab/lab';
 
 /** Rows whose columns equal every value in `where`. */
 export function select(rows: readonly Row[], where: Record<string, string | number | boolean>): Row[] {
@@ -70,4 +70,80 @@ export function pct(x: number): string {
 /** "n seeds" / "1 seed". */
 export function seedsText(n: number): string {
   return `${n} seed${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Seeds a finding needs before it may say "reproduced": below this the verdict is at most
+ * "partly", with the reason "only n seeds" (used where a cell is cheap enough to run more).
+ */
+export const MIN_SEEDS = 5;
+
+/** In how many of `n` seeds a property held. */
+export interface SeedCount {
+  /** Seeds in which it held. */
+  k: number;
+  /** Seeds looked at. */
+  n: number;
+}
+
+/**
+ * How many of `n` seeds must agree for a property to hold overall: all but one from
+ * {@link MIN_SEEDS} seeds on (so one seed cannot flip it), every seed below that.
+ */
+export function seedsNeeded(n: number): number {
+  return n >= MIN_SEEDS ? n - 1 : n;
+}
+
+/** Whether a property that held in `k` of `n` seeds holds overall (see {@link seedsNeeded}); never for no seeds. */
+export function holdsAcrossSeeds(c: SeedCount): boolean {
+  return c.n > 0 && c.k >= seedsNeeded(c.n);
+}
+
+/** `k of n`. */
+export function kOfN(c: SeedCount): string {
+  return `${c.k} of ${c.n}`;
+}
+
+/** The count of seeds whose value passes `test`. */
+export function countSeeds(xs: readonly number[], test: (x: number) => boolean): SeedCount {
+  return { k: xs.filter(test).length, n: xs.length };
+}
+
+/** `f` of each seed's rows, keyed by seed. */
+export function bySeed(rows: readonly Row[], f: (rows: Row[]) => number): Map<string | number | boolean, number> {
+  const out = new Map<string | number | boolean, number>();
+  for (const s of distinct(rows, 'seed')) out.set(s, f(rows.filter((r) => r['seed'] === s)));
+  return out;
+}
+
+/** Seed-by-seed comparison of a and b over the seeds both have: `above` a > b, `below` a < b. */
+export interface PairedCount {
+  above: number;
+  below: number;
+  n: number;
+}
+
+/** Compares two per-seed values seed by seed (only seeds present in both count). */
+export function compareSeeds(a: ReadonlyMap<unknown, number>, b: ReadonlyMap<unknown, number>): PairedCount {
+  let above = 0;
+  let below = 0;
+  let n = 0;
+  for (const [seed, x] of a) {
+    const y = b.get(seed);
+    if (y === undefined) continue;
+    n++;
+    if (x > y) above++;
+    else if (x < y) below++;
+  }
+  return { above, below, n };
+}
+
+/** "reproduced" becomes "partly" when fewer than {@link MIN_SEEDS} seeds were run. */
+export function capBySeeds(verdict: Verdict, seeds: number): Verdict {
+  return verdict === 'reproduced' && seeds < MIN_SEEDS ? 'partly' : verdict;
+}
+
+/** The reason `only n seeds` below {@link MIN_SEEDS} seeds; empty from there on. */
+export function onlySeeds(seeds: number): string {
+  return seeds < MIN_SEEDS ? `only ${seedsText(seeds)}` : '';
 }

@@ -1,7 +1,8 @@
 /**
  * Image data for experiments that want MNIST-like data when it is installed and must still run
- * (on CI, on a bare machine) when it is not: the MNIST-like files found by `findDataDir`
- * (`--data DIR`, `GRADLAB_DATA`, or Debian's `/usr/share/datasets/fashion-mnist`), else the
+ * (on CI, on a bare machine) when it is not: the MNIST-like files found by `findDataDir` (the
+ * `--data DIR` named, and only it; else `GRADLAB_DATA` or Debian's
+ * `/usr/share/datasets/fashion-mnist`), else the
  * synthetic Shapeset-like images at the same 28×28 size — with a notice saying so, for the
  * manifest and the console.
  */
@@ -10,12 +11,12 @@ import { invalidArgument } from '../errors/gradlab-error.js';
 import { parseOptions, positiveInt } from '../errors/schema.js';
 import { Rng } from '../random/rng.js';
 import type { LabeledData } from './labeled-data.js';
-import { findDataDir, loadMnistLike } from './mnist-like.js';
+import { DEFAULT_DATA_DIR, findDataDir, loadMnistLike } from './mnist-like.js';
 import { shapeset } from './shapeset.js';
 
 /** Options of {@link loadImageData}. */
 export interface ImageDataConfig {
-  /** A directory given by the user (`--data`), tried first. */
+  /** A directory given by the user (`--data`): the only place looked when set; an empty folder forces synthetic data. */
   dataDir?: string | undefined;
   /** Training examples to keep (the first n of the file; n synthetic ones). */
   trainSize: number;
@@ -59,6 +60,7 @@ export async function loadImageData(config: ImageDataConfig, rng: Rng): Promise<
     const d = await loadMnistLike(dir, { limitTrain: trainSize, limitTest: testSize });
     return { train: d.train, test: d.test, imageShape: [d.imageShape[0]!, d.imageShape[1]!], source: dir, notice: undefined };
   }
+  const looked = dataDir !== undefined && dataDir !== '' ? `in ${dataDir}, the folder given` : `--data DIR, GRADLAB_DATA, ${DEFAULT_DATA_DIR}`;
   const train = shapeset({ n: trainSize, size: 28 }, rng.fork('synthetic/train'));
   const test = shapeset({ n: testSize, size: 28 }, rng.fork('synthetic/test'));
   return {
@@ -67,7 +69,7 @@ export async function loadImageData(config: ImageDataConfig, rng: Rng): Promise<
     imageShape: [28, 28],
     source: 'synthetic',
     notice:
-      'SYNTHETIC DATA: no MNIST-like data set was found (--data DIR, GRADLAB_DATA, /usr/share/datasets/fashion-mnist); ' +
+      `SYNTHETIC DATA: no MNIST-like data set was found (${looked}); ` +
       'these results use 28×28 Shapeset-like images instead and are not comparable with published numbers ' +
       '(apt-get install dataset-fashion-mnist).',
   };

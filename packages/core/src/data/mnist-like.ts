@@ -19,7 +19,7 @@ import { readIdx } from './idx.js';
 import type { IdxArray } from './idx.js';
 import type { LabeledData } from './labeled-data.js';
 
-/** Where Debian's `dataset-fashion-mnist` package installs the files; the last place looked. */
+/** Where Debian's `dataset-fashion-mnist` package installs the files; the last place looked when no directory is named. */
 export const DEFAULT_DATA_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Base names of the four files, by role. */
@@ -71,16 +71,18 @@ function locateFiles(dir: string): Record<Role, string> | undefined {
 }
 
 /**
- * Finds a directory holding the four MNIST-like files. Looks, in order, at `explicit`, the
- * `GRADLAB_DATA` environment variable and {@link DEFAULT_DATA_DIR}; the first one that has all
- * four files wins.
- * @param explicit a directory given by the user (e.g. `--data DIR`), tried first
- * @returns the directory, or `undefined` when none of the candidates has the files (callers
- *   then fall back to synthetic data and say so)
+ * Finds a directory holding the four MNIST-like files. A directory the user names (`explicit`,
+ * e.g. `--data DIR`) is the only one looked at, so that naming an empty folder forces synthetic
+ * data and a wrong path never silently picks up a data set from elsewhere. Without one, looks
+ * at the `GRADLAB_DATA` environment variable, then {@link DEFAULT_DATA_DIR}; the first that has
+ * all four files wins.
+ * @param explicit a directory given by the user (e.g. `--data DIR`); empty means none
+ * @returns the directory, or `undefined` when no candidate has the files (callers then fall
+ *   back to synthetic data and say so)
  * @example const dir = findDataDir(args.data); if (dir === undefined) useSynthetic()
  */
 export function findDataDir(explicit?: string): string | undefined {
-  const dirs = [explicit, process.env['GRADLAB_DATA'], DEFAULT_DATA_DIR];
+  const dirs = explicit !== undefined && explicit !== '' ? [explicit] : [process.env['GRADLAB_DATA'], DEFAULT_DATA_DIR];
   for (const dir of dirs) {
     if (dir !== undefined && dir !== '' && locateFiles(dir) !== undefined) return dir;
   }

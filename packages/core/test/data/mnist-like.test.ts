@@ -62,18 +62,19 @@ describe('loadMnistLike and findDataDir', () => {
     await expect(loadMnistLike(dir, { limitTrain: 0 })).rejects.toThrow(/^loadMnistLike: expected limitTrain to be a positive integer, got 0$/);
   });
 
-  test('findDataDir: explicit first, then GRADLAB_DATA, then the default; undefined when none has the files', async () => {
+  test('findDataDir: a named directory is the only one looked at; else GRADLAB_DATA, then the default', async () => {
     const a = join(root, 'find-a');
     const b = join(root, 'find-b');
     await writeFixture(a, 2, 2);
     await writeFixture(b, 2, 2, { gzip: true });
     process.env['GRADLAB_DATA'] = b;
     expect(findDataDir(a)).toBe(a);
-    expect(findDataDir(join(root, 'nothing-here'))).toBe(b);
+    // A named folder without the files means none, even with GRADLAB_DATA holding a data set.
+    expect(findDataDir(join(root, 'nothing-here'))).toBeUndefined();
     expect(findDataDir()).toBe(b);
+    expect(findDataDir('')).toBe(b);
     process.env['GRADLAB_DATA'] = join(root, 'nothing-here');
-    const fallback = findDataDir(join(root, 'nothing-either'));
-    expect([undefined, DEFAULT_DATA_DIR]).toContain(fallback);
+    expect([undefined, DEFAULT_DATA_DIR]).toContain(findDataDir());
   });
 
   const real = findDataDir();
