@@ -11,6 +11,9 @@ import { pretrainingFinding } from './pretraining.js';
 import { rbmLikelihoodFinding } from './rbm-likelihood.js';
 import { tbpttWindowFinding } from './tbptt-window.js';
 import { timeGradientsFinding } from './time-gradients.js';
+import { temporalOrderFinding } from './temporal-order.js';
+import { copyMemoryFinding } from './copy-memory.js';
+import { longTimeLagFinding } from './long-time-lag.js';
 
 /** Finding modules by experiment name. */
 export const FINDINGS: ReadonlyMap<string, FindingFn> = new Map([
@@ -22,6 +25,9 @@ export const FINDINGS: ReadonlyMap<string, FindingFn> = new Map([
   ['rbm-likelihood', rbmLikelihoodFinding],
   ['pretraining', pretrainingFinding],
   ['deep-autoencoder', deepAutoencoderFinding],
+  ['temporal-order', temporalOrderFinding],
+  ['copy-memory', copyMemoryFinding],
+  ['long-time-lag', longTimeLagFinding],
 ]);
 
 export type { Finding, FindingFn, KeyTable, PublishedFigure, Verdict } from './finding.js';
