@@ -21,6 +21,7 @@ import type { Row } from '@gradlab/core';
 import { GRU, LSTM, RNN, copyMemory, copyMemoryBaseline, trainOnTask } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
 import { recordDivergence } from './divergence.js';
+import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
 
 /** Models compared. */
 export const COPY_MEMORY_MODELS = ['rnn-tanh', 'lstm', 'gru'] as const;
@@ -69,6 +70,23 @@ export const COPY_MEMORY_COLUMNS = [
 ] as const;
 
 type Cell = { model: CopyMemoryModel; T: number };
+
+/** A run is below the baseline when its final test cross-entropy is under this fraction of it. */
+export const COPY_MEMORY_BELOW = 0.9;
+
+/** Training columns whose non-finite value means the run diverged (as recordDivergence watches them). */
+const WATCH = ['train_loss', 'test_ce', 'grad_norm_preclip'] as const;
+
+/** Whether a run (one seed's rows of one cell) went non-finite. */
+export function copyMemoryDiverged(rows: readonly Row[]): boolean {
+  return wentNonFinite(rows, WATCH);
+}
+
+/** Whether a run ends below {@link COPY_MEMORY_BELOW}× the baseline (never when it went non-finite). */
+export function copyMemoryBelow(rows: readonly Row[]): boolean {
+  const last = lastRow(rows);
+  return last !== undefined && !copyMemoryDiverged(rows) && Number(last['test_ce']) < COPY_MEMORY_BELOW * Number(last['baseline_ce']);
+}
 
 /** Builds one of the compared models (PyTorch's initialisation). */
 export function copyMemoryModel(model: CopyMemoryModel, config: Pick<CopyMemoryConfig, 'hidden' | 'forgetBias'>, rng: Rng): RecurrentNet {
@@ -137,7 +155,7 @@ export const copyMemoryExperiment = defineExperiment<CopyMemoryConfig, Cell>({
   run: async (cell, config, ctx) =>
     recordDivergence(ctx, await runCell(cell, config, ctx.rng, ctx.onProgress), {
       step: 'step',
-      watch: ['train_loss', 'test_ce', 'grad_norm_preclip'],
+      watch: WATCH,
       skip: (r) => r['step'] === 0, // train_loss and grad_norm_preclip are NaN by design before the first update
     }),
   summary: { by: ['model', 'T', 'step'], values: ['train_loss', 'test_ce', 'baseline_ce', 'recall_accuracy', 'grad_norm_preclip'] },
@@ -149,7 +167,21 @@ export const copyMemoryExperiment = defineExperiment<CopyMemoryConfig, Cell>({
     const baseline = [...new Map(rows.map((r) => [`${r['T']}|${r['step']}`, r])).values()].map((r) => ({
       step: r['step']!, ce: r['baseline_ce']!, model: 'memoryless baseline', T: r['T']!,
     }));
+    // One row per run and outcome, 1 or 0: their mean over seeds is the fraction of seeds.
+    const outcomes = groupRuns(rows, ['model', 'T', 'seed']).flatMap(({ key, rows: rs }) => [
+      { T: key['T']!, fraction: copyMemoryBelow(rs) ? 1 : 0, model: key['model']!, outcome: `below ${COPY_MEMORY_BELOW}× baseline` },
+      { T: key['T']!, fraction: copyMemoryDiverged(rs) ? 1 : 0, model: key['model']!, outcome: 'diverged (non-finite)' },
+    ]);
     return [
+      {
+        file: 'outcome-vs-T.svg',
+        spec: lineChart({
+          data: outcomes, x: 'T', y: 'fraction', color: 'model', facetRow: 'outcome',
+          title: `Copy memory: fraction of ${seeds} seed${seeds === 1 ? '' : 's'} ending below ${COPY_MEMORY_BELOW}× the memoryless baseline / diverged`,
+          subtitle: `after ${config.iterations} Adam updates; a diverged run counts as not below`,
+          xTitle: 'delay T', yTitle: 'fraction of seeds',
+        }),
+      },
       {
         file: 'test-ce-vs-step.svg',
         spec: lineChart({

@@ -30,6 +30,7 @@ import type { Row } from '@gradlab/core';
 import { LONG_TIME_LAG_PREDICTIONS, LSTM, RNN, longTimeLag, trainOnTask } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
 import { recordDivergence } from './divergence.js';
+import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
 
 /** Models compared. */
 export const LONG_TIME_LAG_MODELS = ['rnn-tanh', 'lstm'] as const;
@@ -130,11 +131,17 @@ export function solvedStep(rows: readonly Row[]): number | undefined {
   return steps.length === 0 ? undefined : Math.min(...steps);
 }
 
-/** Whether a run ends solved: its last evaluation has no test sequence wrong. */
+/** Training columns whose non-finite value means the run diverged (as recordDivergence watches them). */
+const WATCH = ['train_loss', 'test_ce', 'grad_norm_preclip'] as const;
+
+/** Whether a run (one seed's rows of one cell) went non-finite. */
+export function longTimeLagDiverged(rows: readonly Row[]): boolean {
+  return wentNonFinite(rows, WATCH);
+}
+
+/** Whether a run ends solved: it did not go non-finite and its last evaluation has no test sequence wrong. */
 export function endsSolved(rows: readonly Row[]): boolean {
-  if (rows.length === 0) return false;
-  const last = rows.reduce((a, b) => (Number(b['step']) > Number(a['step']) ? b : a));
-  return last['solved'] === 1;
+  return !longTimeLagDiverged(rows) && lastRow(rows)?.['solved'] === 1;
 }
 
 const LR = { 'rnn-tanh': 3e-2, lstm: 3e-2 };
@@ -154,7 +161,7 @@ export const longTimeLagExperiment = defineExperiment<LongTimeLagConfig, Cell>({
   run: async (cell, config, ctx) =>
     recordDivergence(ctx, await runCell(cell, config, ctx.rng, ctx.onProgress), {
       step: 'step',
-      watch: ['train_loss', 'test_ce', 'grad_norm_preclip'],
+      watch: WATCH,
       skip: (r) => r['step'] === 0, // train_loss and grad_norm_preclip are NaN by design before the first update
     }),
   summary: { by: ['model', 'p', 'step'], values: ['train_loss', 'test_ce', 'test_error_rate', 'solved', 'grad_norm_preclip'] },
@@ -162,25 +169,19 @@ export const longTimeLagExperiment = defineExperiment<LongTimeLagConfig, Cell>({
     const seeds = config.seeds.length;
     const over = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
     const band = seeds > 1 ? ('minmax' as const) : ('none' as const);
-    // Per (model, p, seed): solved at the end (1/0); mean over seeds = fraction of seeds. A run that
-    // went non-finite has a non-finite last loss and never counts as solved.
-    const groups = new Map<string, Row[]>();
-    for (const r of rows) {
-      const key = JSON.stringify([r['model'], r['p'], r['seed']]);
-      groups.set(key, [...(groups.get(key) ?? []), r]);
-    }
-    const outcomes = [...groups.entries()].map(([key, rs]) => {
-      const [model, p] = JSON.parse(key) as [string, number];
-      return { p, model, solved: endsSolved(rs) ? 1 : 0 };
-    });
+    // One row per run and outcome, 1 or 0: their mean over seeds is the fraction of seeds.
+    const outcomes = groupRuns(rows, ['model', 'p', 'seed']).flatMap(({ key, rows: rs }) => [
+      { p: key['p']!, fraction: endsSolved(rs) ? 1 : 0, model: key['model']!, outcome: 'solved at the end' },
+      { p: key['p']!, fraction: longTimeLagDiverged(rs) ? 1 : 0, model: key['model']!, outcome: 'diverged (non-finite)' },
+    ]);
     return [
       {
         file: 'solved-vs-p.svg',
         spec: lineChart({
-          data: outcomes, x: 'p', y: 'solved', color: 'model', logX: true,
-          title: `Long time lags: fraction of ${seeds} seed${seeds === 1 ? '' : 's'} solved after ${config.iterations} Adam updates`,
-          subtitle: 'solved = every test sequence\'s final prediction gives the first symbol p > 0.75',
-          xTitle: 'time lag p (log scale)', yTitle: 'fraction of seeds solved',
+          data: outcomes, x: 'p', y: 'fraction', color: 'model', facetRow: 'outcome', logX: true,
+          title: `Long time lags: fraction of ${seeds} seed${seeds === 1 ? '' : 's'} solved / diverged after ${config.iterations} Adam updates`,
+          subtitle: 'solved = every test sequence\'s final prediction gives the first symbol probability > 0.75; a diverged run is not solved',
+          xTitle: 'time lag p (log scale)', yTitle: 'fraction of seeds',
         }),
       },
       {

@@ -23,6 +23,7 @@ import type { Row } from '@gradlab/core';
 import { LSTM, RNN, temporalOrder, trainOnTask } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
 import { recordDivergence } from './divergence.js';
+import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
 
 /** Models compared. */
 export const TEMPORAL_ORDER_MODELS = ['rnn-tanh', 'lstm'] as const;
@@ -138,37 +139,21 @@ export function runLabel(model: string, clip: string | number | boolean): string
   return `${model}, ${String(clip) === 'none' ? 'no clip' : `clip ${clip}`}`;
 }
 
+/** Training columns whose non-finite value means the run diverged (as recordDivergence watches them). */
+const WATCH = ['train_loss', 'test_loss', 'grad_norm_preclip'] as const;
+
+/** Whether a run (one seed's rows of one cell) went non-finite: a non-finite update or a non-finite training value. */
+export function temporalOrderDiverged(rows: readonly Row[]): boolean {
+  return wentNonFinite(rows, WATCH, 'nonfinite');
+}
+
 /**
- * Whether a run (one seed's rows of one cell) succeeded: its last row is finite with test accuracy
- * ≥ {@link TEMPORAL_ORDER_SUCCESS} and no update had a non-finite gradient.
+ * Whether a run succeeded: it did not go non-finite and its last test accuracy is at least
+ * {@link TEMPORAL_ORDER_SUCCESS}.
  */
 export function temporalOrderSuccess(rows: readonly Row[]): boolean {
-  if (rows.length === 0) return false;
-  const last = rows.reduce((a, b) => (Number(b['step']) > Number(a['step']) ? b : a));
-  const diverged = rows.some((r) => Number(r['nonfinite']) > 0) || !Number.isFinite(Number(last['test_loss']));
-  return !diverged && Number(last['test_accuracy']) >= TEMPORAL_ORDER_SUCCESS;
-}
-
-/** Whether a run went non-finite (a non-finite gradient, or a non-finite final test loss). */
-export function temporalOrderDiverged(rows: readonly Row[]): boolean {
-  if (rows.length === 0) return false;
-  const last = rows.reduce((a, b) => (Number(b['step']) > Number(a['step']) ? b : a));
-  return rows.some((r) => Number(r['nonfinite']) > 0) || !Number.isFinite(Number(last['test_loss']));
-}
-
-/** Per (run, T, seed): success and divergence, for the success-rate plot. */
-function outcomes(rows: readonly Row[]): { run: string; T: number; seed: number; success: boolean; diverged: boolean }[] {
-  const groups = new Map<string, Row[]>();
-  for (const r of rows) {
-    const key = JSON.stringify([r['model'], String(r['clip']), r['T'], r['seed']]);
-    const list = groups.get(key);
-    if (list) list.push(r);
-    else groups.set(key, [r]);
-  }
-  return [...groups.entries()].map(([key, rs]) => {
-    const [model, clip, T, seed] = JSON.parse(key) as [string, string, number, number];
-    return { run: runLabel(model, clip), T, seed, success: temporalOrderSuccess(rs), diverged: temporalOrderDiverged(rs) };
-  });
+  const last = lastRow(rows);
+  return last !== undefined && !temporalOrderDiverged(rows) && Number(last['test_accuracy']) >= TEMPORAL_ORDER_SUCCESS;
 }
 
 const LR = { 'rnn-tanh': 0.2, lstm: 1 };
@@ -190,7 +175,7 @@ export const temporalOrderExperiment = defineExperiment<TemporalOrderConfig, Cel
   run: async (cell, config, ctx) =>
     recordDivergence(ctx, await runCell(cell, config, ctx.rng, ctx.onProgress), {
       step: 'step',
-      watch: ['train_loss', 'test_loss', 'grad_norm_preclip'],
+      watch: WATCH,
       count: 'nonfinite',
       skip: (r) => r['step'] === 0, // train_loss and grad_norm_preclip are NaN by design before the first update
     }),
@@ -201,10 +186,14 @@ export const temporalOrderExperiment = defineExperiment<TemporalOrderConfig, Cel
     const band = seeds > 1 ? ('minmax' as const) : ('none' as const);
     const curve = (y: string) =>
       rows.map((r) => ({ step: r['step']!, [y]: r[y]!, run: runLabel(String(r['model']), r['clip']!), T: r['T']! }));
-    const rates = outcomes(rows).flatMap((o) => [
-      { T: o.T, fraction: o.success ? 1 : 0, run: o.run, outcome: `solved (accuracy ≥ ${TEMPORAL_ORDER_SUCCESS})` },
-      { T: o.T, fraction: o.diverged ? 1 : 0, run: o.run, outcome: 'diverged (non-finite)' },
-    ]);
+    // One row per run and outcome, 1 or 0: their mean over seeds is the fraction of seeds.
+    const rates = groupRuns(rows, ['model', 'clip', 'T', 'seed']).flatMap(({ key, rows: rs }) => {
+      const run = runLabel(String(key['model']), key['clip']!);
+      return [
+        { T: key['T']!, fraction: temporalOrderSuccess(rs) ? 1 : 0, run, outcome: `solved (accuracy ≥ ${TEMPORAL_ORDER_SUCCESS})` },
+        { T: key['T']!, fraction: temporalOrderDiverged(rs) ? 1 : 0, run, outcome: 'diverged (non-finite)' },
+      ];
+    });
     return [
       {
         file: 'success-vs-T.svg',

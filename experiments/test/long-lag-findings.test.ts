@@ -10,6 +10,7 @@ import { copyMemoryExperiment } from '../src/copy-memory.js';
 import { copyMemoryFinding } from '../src/findings/copy-memory.js';
 import { longTimeLagFinding } from '../src/findings/long-time-lag.js';
 import { allButOne, atMostOne } from '../src/findings/seed-votes.js';
+import { groupRuns, lastRow, wentNonFinite } from '../src/run-outcome.js';
 import { temporalOrderFinding } from '../src/findings/temporal-order.js';
 import { longTimeLagExperiment } from '../src/long-time-lag.js';
 import { temporalOrderExperiment } from '../src/temporal-order.js';
@@ -19,6 +20,22 @@ const SEEDS = [1, 2, 3, 4, 5];
 test('seed votes: all but one, at most one; nothing measured decides nothing', () => {
   expect([allButOne([true, true, true, true, false]), allButOne([true, true, true, false, false]), allButOne([])]).toEqual([true, false, false]);
   expect([atMostOne([false, true, false]), atMostOne([true, true, false]), atMostOne([])]).toEqual([true, false, false]);
+});
+
+test('run outcomes: runs grouped by key, the last evaluation, non-finite after step 0 only', () => {
+  const rows: Row[] = [
+    { model: 'a', seed: 1, step: 0, loss: NaN, bad: 0 },
+    { model: 'a', seed: 1, step: 10, loss: 0.5, bad: 0 },
+    { model: 'a', seed: 2, step: 10, loss: Infinity, bad: 0 },
+    { model: 'a', seed: 1, step: 5, loss: 0.7, bad: 1 },
+  ];
+  const runs = groupRuns(rows, ['model', 'seed']);
+  expect(runs.map((r) => [r.key, r.rows.length])).toEqual([[{ model: 'a', seed: 1 }, 3], [{ model: 'a', seed: 2 }, 1]]);
+  expect(lastRow(runs[0]!.rows)!['loss']).toBe(0.5);
+  expect(lastRow([])).toBeUndefined();
+  expect(wentNonFinite(runs[0]!.rows, ['loss'])).toBe(false); // the NaN at step 0 is by design
+  expect(wentNonFinite(runs[0]!.rows, ['loss'], 'bad')).toBe(true);
+  expect(wentNonFinite(runs[1]!.rows, ['loss'])).toBe(true);
 });
 
 /** Solved seeds per T for each run of temporal-order: `{ 'rnn-tanh|none': [5, 0, 0, 0], … }` over lengths 10…40. */

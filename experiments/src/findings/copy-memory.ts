@@ -5,21 +5,21 @@
  */
 import { parseOptions } from '@gradlab/core';
 import { copyMemoryBaseline } from '@gradlab/rnn';
-import { copyMemoryExperiment } from '../copy-memory.js';
+import { COPY_MEMORY_BELOW, copyMemoryBelow, copyMemoryExperiment } from '../copy-memory.js';
 import type { Finding, FindingFn, Verdict } from './finding.js';
 import { MIN_SEEDS, allButOne, ofSeeds } from './seed-votes.js';
 import { fmt, fmtSeeds, lastBy, num, perSeed, select, seedsText } from './stats.js';
 
 /** A run is below the baseline when its final test cross-entropy is under this fraction of it. */
-export const BELOW_BASELINE = 0.9;
+export const BELOW_BASELINE = COPY_MEMORY_BELOW;
 
 export const copyMemoryFinding: FindingFn = (rows, rawConfig): Finding => {
   const config = parseOptions('copy-memory finding: config', copyMemoryExperiment.configSchema, rawConfig);
   const delays = [...config.delays].sort((a, b) => a - b);
   const finalCe = (model: string, T: number) => perSeed(select(rows, { model, T }), (rs) => num(lastBy(rs, 'step'), 'test_ce'));
   const finalRecall = (model: string, T: number) => perSeed(select(rows, { model, T }), (rs) => num(lastBy(rs, 'step'), 'recall_accuracy'));
-  // NaN (a diverged run) is never below the baseline.
-  const below = (model: string, T: number) => finalCe(model, T).map((ce) => ce < BELOW_BASELINE * copyMemoryBaseline(T));
+  // A diverged run is never below the baseline.
+  const below = (model: string, T: number) => perSeed(select(rows, { model, T }), copyMemoryBelow);
   const notBelow = (model: string, T: number) => below(model, T).map((b) => !b);
   const table = delays.flatMap((T) =>
     config.models.map((m) => [String(T), m, fmt(copyMemoryBaseline(T)), fmtSeeds(finalCe(m, T)), ofSeeds(below(m, T)), fmtSeeds(finalRecall(m, T))]),
