@@ -168,6 +168,8 @@ export const temporalOrderExperiment = defineExperiment<TemporalOrderConfig, Cel
   description:
     'Does gradient-norm clipping raise the success rate of SGD on the temporal order problem, more so as T grows, and does an LSTM solve lengths a tanh RNN does not?',
   configSchema,
+  // CPU, wasm, one core (measured under load): quick ≈ 33 s; full ≈ 22 min — its dearest cell, the LSTM at T = 40, ≈ 65 s;
+  // the tanh RNN ≈ 0.15 ms and the LSTM ≈ 0.5 ms per time step and update.
   sizes: {
     quick: { ...SHARED, seeds: [1, 2], lengths: [20], iterations: 1200, evalEvery: 200, testSize: 500 },
     full: { ...SHARED, seeds: [1, 2, 3, 4, 5], lengths: [10, 20, 30, 40], iterations: 3000, evalEvery: 150, testSize: 1000 },
