@@ -11,6 +11,9 @@ import { pretraining } from './pretraining.js';
 import { rbmLikelihood } from './rbm-likelihood.js';
 import { tbpttWindow } from './tbptt-window.js';
 import { explodingClipping } from './exploding-clipping.js';
+import { temporalOrderExperiment } from './temporal-order.js';
+import { copyMemoryExperiment } from './copy-memory.js';
+import { longTimeLagExperiment } from './long-time-lag.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
@@ -22,4 +25,7 @@ export const EXPERIMENTS = experimentMap([
   deepAutoencoder,
   tbpttWindow,
   explodingClipping,
+  temporalOrderExperiment,
+  copyMemoryExperiment,
+  longTimeLagExperiment,
 ]);

@@ -37,6 +37,8 @@ export { addingProblem, ADDING_BASELINE_MSE, ADDING_BASELINE_ACCURACY, ADDING_TO
 export { copyMemory, copyMemoryBaseline, COPY_SYMBOLS, COPY_LENGTH } from './tasks/copy-memory.js';
 export { temporalOrder, TEMPORAL_ORDER_SYMBOLS } from './tasks/temporal-order.js';
 export { delayedEcho } from './tasks/delayed-echo.js';
+export { longTimeLag, longTimeLagBaseline, LONG_TIME_LAG_TOLERANCE, LONG_TIME_LAG_PREDICTIONS } from './tasks/long-time-lag.js';
+export type { LongTimeLagPrediction } from './tasks/long-time-lag.js';
 export type { SequenceTask, SequenceBatch, TaskScore } from './tasks/sequence-task.js';
 export { trainOnTask, paramsFinite } from './train-on-task.js';
 export type { TrainOnTaskOptions, TrainingRecord } from './train-on-task.js';
