@@ -144,7 +144,8 @@ const SHARED = { hidden: 64, forgetBias: 1, batchSize: 20, learningRates: LR, cl
 
 /** The copy-memory experiment. */
 export const copyMemoryExperiment = defineExperiment<CopyMemoryConfig, Cell>({
-  finding: copyMemoryFinding,
+  // Called lazily: the finding module imports helpers from this one.
+  finding: (rows, config) => copyMemoryFinding(rows, config),
   name: 'copy-memory',
   description: 'Do a tanh RNN, an LSTM and a GRU get below the memoryless baseline 10·ln 8/(T + 20) of the copy memory task, and up to which delay T?',
   configSchema,

@@ -149,7 +149,8 @@ const SHARED = { models: [...LONG_TIME_LAG_MODELS], predict: 'last' as const, hi
 
 /** The long-time-lag experiment. */
 export const longTimeLagExperiment = defineExperiment<LongTimeLagConfig, Cell>({
-  finding: longTimeLagFinding,
+  // Called lazily: the finding module imports helpers from this one.
+  finding: (rows, config) => longTimeLagFinding(rows, config),
   name: 'long-time-lag',
   description: 'At which time lag p does BPTT on a tanh RNN stop learning to repeat the first of p + 1 symbols, while an LSTM still learns it (Hochreiter & Schmidhuber 1997, task 2a)?',
   configSchema,

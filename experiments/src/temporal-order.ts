@@ -164,7 +164,8 @@ const SHARED = { models: [...TEMPORAL_ORDER_MODELS], clips: CLIPS, hidden: 50, f
 
 /** The temporal-order experiment. */
 export const temporalOrderExperiment = defineExperiment<TemporalOrderConfig, Cell>({
-  finding: temporalOrderFinding,
+  // Called lazily: the finding module imports helpers from this one.
+  finding: (rows, config) => temporalOrderFinding(rows, config),
   name: 'temporal-order',
   description:
     'Does gradient-norm clipping raise the success rate of SGD on the temporal order problem, more so as T grows, and does an LSTM solve lengths a tanh RNN does not?',

@@ -5,13 +5,13 @@
  */
 import { parseOptions } from '@gradlab/core';
 import { copyMemoryBaseline } from '@gradlab/rnn';
-import { COPY_MEMORY_BELOW, copyMemoryBelow, copyMemoryExperiment } from '../copy-memory.js';
+import { COPY_MEMORY_BELOW as BELOW_BASELINE, copyMemoryBelow, copyMemoryExperiment } from '../copy-memory.js';
 import type { Finding, FindingFn, Verdict } from '@gradlab/lab';
 import { MIN_SEEDS, allButOne, ofSeeds } from './seed-votes.js';
 import { fmt, fmtSeeds, lastBy, num, perSeed, select, seedsText } from './stats.js';
 
 /** A run is below the baseline when its final test cross-entropy is under this fraction of it. */
-export const BELOW_BASELINE = COPY_MEMORY_BELOW;
+export { BELOW_BASELINE };
 
 export const copyMemoryFinding: FindingFn = (rows, rawConfig): Finding => {
   const config = parseOptions('copy-memory finding: config', copyMemoryExperiment.configSchema, rawConfig);
