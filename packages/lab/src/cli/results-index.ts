@@ -71,7 +71,7 @@ export function resultsIndex(root: string, entries: readonly IndexEntry[], size:
   const lines = [
     '# gradlab results',
     '',
-    `Written by \`gradlab run all${size === 'quick' ? ' --quick' : ''}\`; do not edit by hand. Each folder holds the`,
+    `Written by \`gradlab run all${size === 'quick' ? ' --quick' : ''}\` (or \`gradlab index\`); do not edit by hand. Each folder holds the`,
     'main CSV, the plots (SVG) and `manifest.json` (config, seeds, backend, versions, sha256 of every file); runs with',
     'several seeds also hold `NAME-summary.csv` (mean, sample std, min and max over the seeds).',
     '',
