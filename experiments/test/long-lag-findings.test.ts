@@ -122,6 +122,12 @@ describe('copy-memory finding', () => {
     expect(copyMemoryFinding(copyRows(factor), copyConfig).verdict).toBe(verdict);
   });
 
+  test('a gated net that never gets below is named as such, not with a placeholder', () => {
+    const f = copyMemoryFinding(copyRows((m, T) => (m === 'gru' && T === 10 ? 0.5 : 1)), copyConfig);
+    expect(f.ours).toContain('lstm below at no T');
+    expect(f.ours).toContain('gru below at T ≤ 10');
+  });
+
   test('a diverged run (NaN cross-entropy) is not below the baseline', () => {
     const f = copyMemoryFinding(copyRows((m, T) => (m === 'gru' && T === 10 ? NaN : 1)), copyConfig);
     expect(f.verdict).toBe('partly'); // the RNN stays at the baseline; no gated net gets below

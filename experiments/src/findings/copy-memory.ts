@@ -57,7 +57,7 @@ export const copyMemoryFinding: FindingFn = (rows, rawConfig): Finding => {
       `tanh RNN ${rnnStays ? 'stays at or above' : 'goes below'} the baseline; ` +
       (gated.length === 0
         ? 'no gated net was run'
-        : gated.map((m) => `${m} below at T ≤ ${longestBelow(m) ?? '—'}`).join(', ') + ` (all but one seed, under ${BELOW_BASELINE}× baseline)`),
+        : gated.map((m) => { const t = longestBelow(m); return t === undefined ? `${m} below at no T` : `${m} below at T ≤ ${t}`; }).join(', ') + ` (all but one seed, under ${BELOW_BASELINE}× baseline)`),
     rule:
       `reproduced when, with at least ${MIN_SEEDS} seeds, (a) the tanh RNN's final test cross-entropy stays at or above ${BELOW_BASELINE}× the baseline at every T ` +
       `in all but at most one seed, and (b) at the shortest T the LSTM or the GRU ends below ${BELOW_BASELINE}× the baseline in all but at most one seed; ` +
