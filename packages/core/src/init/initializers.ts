@@ -12,6 +12,10 @@ import { tf } from '../backend/tf.js';
 import type { Rng } from '../random/rng.js';
 import { invalidArgument } from '../errors/gradlab-error.js';
 import { fans } from './fans.js';
+import { checkScale } from './float32-range.js';
+
+/** The largest |z| `Rng.normal` can return: Box–Muller with u ≥ 2⁻⁵³ gives √(−2 ln u) ≤ 8.57. */
+const NORMAL_MAX_Z = Math.sqrt(-2 * Math.log(2 ** -53));
 
 /** Fills a tensor of `shape` using `rng`. */
 export type Initializer = (shape: number[], rng: Rng) => tf.Tensor;
@@ -23,19 +27,21 @@ export function zeros(): Initializer {
 
 /** Every entry `value`. */
 export function constant(value: number): Initializer {
-  if (!Number.isFinite(value)) throw invalidArgument('constant', 'value', value, 'a finite number');
+  checkScale('constant', 'value', value, 1);
   return (shape) => tf.fill(shape, value);
 }
 
 /** N(mean, std²). */
 export function normal(std: number, mean = 0): Initializer {
   if (!(std >= 0) || !Number.isFinite(std)) throw invalidArgument('normal', 'std', std, 'a finite number >= 0');
+  checkScale('normal', 'std', std, NORMAL_MAX_Z);
   return (shape, rng) => rng.normalTensor(shape, mean, std);
 }
 
 /** U[−limit, limit]. */
 export function uniform(limit: number): Initializer {
   if (!(limit >= 0) || !Number.isFinite(limit)) throw invalidArgument('uniform', 'limit', limit, 'a finite number >= 0');
+  checkScale('uniform', 'limit', limit, 1);
   return (shape, rng) => rng.uniformTensor(shape, -limit, limit);
 }
 
@@ -46,28 +52,42 @@ export function standardUniform(): Initializer {
 
 /** Glorot (Xavier) uniform: U[±gain·√(6/(fanIn+fanOut))]. */
 export function glorotUniform(gain = 1): Initializer {
+  checkScale('glorotUniform', 'gain', gain, 0);
   return (shape, rng) => {
     const { fanIn, fanOut } = fans(shape, 'glorotUniform');
+    checkScale('glorotUniform', 'gain', gain, Math.sqrt(6 / (fanIn + fanOut)));
     return rng.uniformTensor(shape, ...sym(gain * Math.sqrt(6 / (fanIn + fanOut))));
   };
 }
 
 /** Glorot (Xavier) normal: N(0, gain²·2/(fanIn+fanOut)). */
 export function glorotNormal(gain = 1): Initializer {
+  checkScale('glorotNormal', 'gain', gain, 0);
   return (shape, rng) => {
     const { fanIn, fanOut } = fans(shape, 'glorotNormal');
+    checkScale('glorotNormal', 'gain', gain, NORMAL_MAX_Z * Math.sqrt(2 / (fanIn + fanOut)));
     return rng.normalTensor(shape, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
   };
 }
 
 /** He (Kaiming) normal, fan-in mode: N(0, gain²/fanIn), gain √2 for ReLU. */
 export function heNormal(gain = Math.SQRT2): Initializer {
-  return (shape, rng) => rng.normalTensor(shape, 0, gain / Math.sqrt(fans(shape, 'heNormal').fanIn));
+  checkScale('heNormal', 'gain', gain, 0);
+  return (shape, rng) => {
+    const { fanIn } = fans(shape, 'heNormal');
+    checkScale('heNormal', 'gain', gain, NORMAL_MAX_Z / Math.sqrt(fanIn));
+    return rng.normalTensor(shape, 0, gain / Math.sqrt(fanIn));
+  };
 }
 
 /** He (Kaiming) uniform, fan-in mode: U[±gain·√(3/fanIn)]. */
 export function heUniform(gain = Math.SQRT2): Initializer {
-  return (shape, rng) => rng.uniformTensor(shape, ...sym(gain * Math.sqrt(3 / fans(shape, 'heUniform').fanIn)));
+  checkScale('heUniform', 'gain', gain, 0);
+  return (shape, rng) => {
+    const { fanIn } = fans(shape, 'heUniform');
+    checkScale('heUniform', 'gain', gain, Math.sqrt(3 / fanIn));
+    return rng.uniformTensor(shape, ...sym(gain * Math.sqrt(3 / fanIn)));
+  };
 }
 
 /** LeCun normal: N(0, 1/fanIn). */
@@ -86,6 +106,8 @@ export function lecunUniform(): Initializer {
  * For [m, n] with m ≥ n the columns are orthonormal (WᵀW = I); with m < n the rows are.
  */
 export function orthogonal(gain = 1): Initializer {
+  // Entries of an orthonormal Q are at most 1 in magnitude.
+  checkScale('orthogonal', 'gain', gain, 1);
   return (shape, rng) => {
     if (shape.length !== 2) throw invalidArgument('orthogonal', 'shape', shape, 'a 2-D shape [rows, cols]');
     const [rows, cols] = shape as [number, number];
@@ -113,6 +135,7 @@ export function orthogonal(gain = 1): Initializer {
 
 /** `scale` times the identity (IRNN: Le, Jaitly & Hinton 2015). Square shapes only. */
 export function identity(scale = 1): Initializer {
+  checkScale('identity', 'scale', scale, 1);
   return (shape) => {
     if (shape.length !== 2 || shape[0] !== shape[1]) throw invalidArgument('identity', 'shape', shape, 'a square 2-D shape [n, n]');
     return tf.tidy(() => tf.mul(tf.eye(shape[0]!), scale));
