@@ -51,11 +51,13 @@ export {
 } from './init/initializers.js';
 export type { Initializer, InitName } from './init/initializers.js';
 export { spectralRadius, scaleToSpectralRadius } from './init/spectral-radius.js';
+export { checkScale, FLOAT32_MAX } from './init/float32-range.js';
 export { activation, ACTIVATION_NAMES } from './activations/activations.js';
 export type { Activation, ActivationName } from './activations/activations.js';
 export { dense } from './nn/dense.js';
 export { softmaxCrossEntropy, mse, bceWithLogits, binaryCrossEntropy, lossByName, LOSS_NAMES } from './nn/losses.js';
 export type { LossName } from './nn/losses.js';
+export { checkClassLabels } from './nn/class-labels.js';
 export { MLP, mlpForward } from './nn/mlp.js';
 export type { MLPConfig, MLPForwardOptions, MLPGradients } from './nn/mlp.js';
 export { saveMLPTorchWeights, loadMLPTorchWeights, mlpFromStateDict, mlpToStateDict } from './nn/mlp-torch-weights.js';

@@ -24,6 +24,7 @@ import { ShapeError, invalidArgument } from '../errors/gradlab-error.js';
 import { dense } from './dense.js';
 import { batchMoments, batchNormApply, BATCH_NORM_MOMENTUM } from './batch-norm.js';
 import { lossByName, LOSS_NAMES } from './losses.js';
+import { checkLossInputs } from './loss-inputs.js';
 import type { LossName } from './losses.js';
 
 /** Options of {@link MLP}. */
@@ -212,9 +213,11 @@ export class MLP {
    * PyTorch forward in train mode does).
    * @param x [batch, input]
    * @param target labels [batch] (int32) or targets shaped like the output
+   * @throws ValidationError for no rows or a class label outside [0, outputs) (read back once)
    */
   gradients(x: tf.Tensor, target: tf.Tensor, loss: LossName, options: { training?: boolean } = {}): MLPGradients {
     if (!(LOSS_NAMES as readonly string[]).includes(loss)) throw invalidArgument('MLP.gradients', 'loss', loss, `one of ${LOSS_NAMES.join(', ')}`);
+    checkLossInputs('MLP.gradients', x, target, loss, this.spec.layerSizes[this.spec.layerSizes.length - 1]!);
     const training = options.training ?? true;
     const names = Object.keys(this.params);
     const sizes = this.spec.layerSizes;
