@@ -8,6 +8,7 @@
 import {
   ShapeError,
   ValidationError,
+  checkScale,
   describeValue,
   initializer,
   invalidArgument,
@@ -48,6 +49,12 @@ function drawBlock(init: RecurrentInitName, out: number, inn: number, hidden: nu
   return tf.tidy(() => tf.transpose(initializer(init as InitName)([inn, out], rng)));
 }
 
+function maxAbs(t: tf.Tensor): number {
+  let m = 0;
+  for (const v of t.dataSync() as Float32Array) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
 /** Base class of the recurrent networks; use {@link RNN}, {@link LSTM} or {@link GRU}. */
 export abstract class RecurrentNet {
   /** Validated configuration with defaults filled in. */
@@ -76,10 +83,12 @@ export abstract class RecurrentNet {
         `weight_hh_l${l}`,
         this.stackGates(G, (g) => {
           const raw = drawBlock(spec.recurrentInit, H, H, H, rng.fork(`weight_hh_l${l}/${kernel.gateNames[g]}`));
+          // The gain is a float32 scalar in tf.mul, and so is every product: both must fit.
+          if (spec.recurrentGain !== 1) checkScale(this.where, 'recurrentGain', spec.recurrentGain, Math.max(1, maxAbs(raw)));
           const scaled = spec.recurrentGain === 1 ? raw : tf.tidy(() => tf.mul(raw, spec.recurrentGain));
           if (scaled !== raw) raw.dispose();
           if (spec.spectralRadius === undefined) return scaled;
-          const r = scaleToSpectralRadius(scaled, spec.spectralRadius);
+          const r = scaleToSpectralRadius(scaled, spec.spectralRadius, { where: this.where, field: 'spectralRadius' });
           scaled.dispose();
           return r;
         }),
@@ -181,20 +190,22 @@ export abstract class RecurrentNet {
   toCellStates(state: RecurrentState | undefined, batch: number, where: string): CellState[] {
     if (state === undefined) return this.zeroState(batch);
     const { numLayers: L, hiddenSize: H } = this.spec;
-    const check = (t: unknown, name: string) => {
+    if (typeof state !== 'object' || state === null) throw invalidArgument(where, 'state', state, 'an object { h, c? } of tensors [numLayers, B, H]');
+    // Per layer [B, H]: one readback of [L·B, H] split by layer.
+    const check = (t: unknown, name: string): tf.Tensor[] => {
       if (!(t instanceof tf.Tensor) || t.isDisposed || t.rank !== 3 || t.shape[0] !== L || t.shape[1] !== batch || t.shape[2] !== H) {
-        throw new ShapeError(
-          `${where}: expected state.${name} to be a tensor of shape [${L}, ${batch}, ${H}], got ${t instanceof tf.Tensor ? describeValue(t.shape) : describeValue(t)}`,
-        );
+        const got = !(t instanceof tf.Tensor) ? describeValue(t) : t.isDisposed ? 'a disposed tensor' : describeValue(t.shape);
+        throw new ShapeError(`${where}: expected state.${name} to be a tensor of shape [${L}, ${batch}, ${H}] (numLayers, B, H), got ${got}`);
       }
-      return t;
+      if (t.dtype !== 'float32') throw invalidArgument(where, `state.${name}.dtype`, t.dtype, '"float32"');
+      return splitRows(tf.reshape(t, [L * batch, H]), L);
     };
-    const hs = splitRows(check(state.h, 'h'), L);
+    const hs = check(state.h, 'h');
     if (!this.kernel.hasCellState) {
       if (state.c !== undefined) throw new ValidationError(`${where}: expected no state.c for a ${this.where} (it has no cell state), got a tensor`);
       return hs.map((h) => ({ h }));
     }
-    const cs = state.c === undefined ? hs.map((h) => tf.zerosLike(h)) : splitRows(check(state.c, 'c'), L);
+    const cs = state.c === undefined ? hs.map((h) => tf.zerosLike(h)) : check(state.c, 'c');
     return hs.map((h, l) => ({ h, c: cs[l]! }));
   }
 

@@ -6,7 +6,7 @@
  * with respect to the readout come from core's losses (tfjs autodiff on a two-op graph); the
  * readout's own backward is written out.
  */
-import { ShapeError, describeValue, invalidArgument, lossByName, oneOf, tf } from '@gradlab/core';
+import { ShapeError, checkClassLabels, describeValue, invalidArgument, lossByName, oneOf, tf } from '@gradlab/core';
 import { z } from 'zod';
 
 import { splitRows } from './time-steps.js';
@@ -56,8 +56,10 @@ export function lossSteps(config: SequenceLossConfig, steps: number, where: stri
 }
 
 /**
- * Checks the target against the loss and the sequence shape; returns its per-row shape.
- * @throws ShapeError / ValidationError naming target, its shape and the expected one
+ * Checks the target against the loss and the sequence shape, and class labels against the
+ * readout's O classes (one readback of the labels per call, not per step or window).
+ * @throws ShapeError / ValidationError naming target, its shape and the expected one, or the
+ *   first label outside [0, O) by its index ([b] at 'last', [t, b] at 'every')
  */
 export function checkTarget(target: unknown, config: SequenceLossConfig, steps: number, batch: number, outputs: number, where: string): void {
   if (!(target instanceof tf.Tensor)) throw invalidArgument(where, 'target', target, 'a tf.Tensor');
@@ -72,6 +74,7 @@ export function checkTarget(target: unknown, config: SequenceLossConfig, steps: 
     throw new ShapeError(`${where}: expected target to have shape ${describeValue(dense)}${alt} for loss "${config.loss}" at "${config.at}", got ${describeValue(target.shape)}`);
   }
   if (isLabels && target.dtype !== 'int32') throw invalidArgument(where, 'target.dtype', target.dtype, '"int32" for class labels');
+  if (isLabels) checkClassLabels(where, target, outputs);
   if (!isLabels && target.dtype !== 'float32') throw invalidArgument(where, 'target.dtype', target.dtype, '"float32"');
 }
 
@@ -103,7 +106,9 @@ export function readoutBackward(
 ): ReadoutGradient {
   const H = hs.length === 1 ? hs[0]! : tf.concat([...hs], 0); // [m·B, H]
   const Y = tf.add(tf.matMul(H as tf.Tensor2D, tf.transpose(headWeight) as tf.Tensor2D), headBias);
-  const target = targets.length === 1 ? targets[0]! : tf.concat([...targets], 0);
+  const joined = targets.length === 1 ? targets[0]! : tf.concat([...targets], 0);
+  // Labels were checked once by checkTarget; as one-hot rows the loss does not read them back again.
+  const target = loss === 'softmax-cross-entropy' && joined.rank === 1 ? tf.oneHot(joined, Y.shape[1]!).asType('float32') : joined;
   const { value, grad } = tf.valueAndGrad((y: tf.Tensor) => lossByName(loss, y, target))(Y);
   const dY = scale === 1 ? grad : tf.mul(grad, scale);
   const dH = tf.matMul(dY as tf.Tensor2D, headWeight as tf.Tensor2D); // [m·B, H]

@@ -21,7 +21,7 @@ describe('configuration errors name the field, the value and the expectation', (
     expect(() => bptt(net, tf.zeros([5, 3]), y, { loss: 'mse', at: 'last' })).toThrow(/^bptt\(LSTM\): expected x to have shape \[T, B, 3\] \(time-major, T ≥ 1, B ≥ 1\), got \[5, 3\]$/);
     expect(() => bptt(net, x, tf.zeros([2, 3]), { loss: 'mse', at: 'last' })).toThrow(/expected target to have shape \[2, 2\] for loss "mse" at "last", got \[2, 3\]/);
     expect(() => bptt(net, x, tf.zeros([2], 'int32'), { loss: 'softmax-cross-entropy', at: 'every' })).toThrow(/expected target to have shape \[5, 2, 2\] \(or labels \[5, 2\]\)/);
-    expect(() => bptt(net, x, y, { loss: 'mse', at: 'last', state: { h: tf.zeros([1, 2, 4]) } })).toThrow(/expected state\.h to be a tensor of shape \[2, 2, 4\], got \[1, 2, 4\]/);
+    expect(() => bptt(net, x, y, { loss: 'mse', at: 'last', state: { h: tf.zeros([1, 2, 4]) } })).toThrow(/expected state\.h to be a tensor of shape \[2, 2, 4\] \(numLayers, B, H\), got \[1, 2, 4\]/);
     expect(() => bptt(net, x, tf.zeros([5, 2, 2]), { loss: 'mse', at: 'every', steps: [7] })).toThrow(/expected steps to be a non-empty array of integers in \[0, 5\), got \[7\]/);
     expect(() => bptt(net, x, y, { loss: 'hinge' as never, at: 'last' })).toThrow(/expected loss to be one of "mse", "softmax-cross-entropy", got "hinge"/);
     net.dispose();
