@@ -57,6 +57,22 @@ describe('class labels outside [0, classes) are refused, naming the first bad in
   });
 });
 
+test('a target that does not fit the batch is refused before the gradient graph is built', () => {
+  const m = net();
+  const x = tf.ones([4, 4]);
+  const labelsForMse = tf.zeros([4]);
+  const tooFewLabels = tf.zeros([3], 'int32');
+  const before = tf.memory().numTensors;
+  expect(() => m.gradients(x, labelsForMse, 'mse')).toThrow(/^MLP\.gradients: expected target to have shape \[4, 3\] for loss "mse", got \[4\]$/);
+  expect(() => m.gradients(x, tooFewLabels, 'softmax-cross-entropy')).toThrow(
+    /^MLP\.gradients: expected target to have shape \[4, 3\] \(or labels \[4\]\) for loss "softmax-cross-entropy", got \[3\]$/,
+  );
+  // The probes and traces made for tf.valueAndGrads used to be stranded by a shape error inside it.
+  expect(tf.memory().numTensors).toBe(before);
+  tf.dispose([x, labelsForMse, tooFewLabels]);
+  m.dispose();
+});
+
 describe('zero rows are refused: a mean over nothing is not a loss', () => {
   test('MLP.gradients on 0 rows (it returned a loss of −3.6e-41)', () => {
     const m = net();
