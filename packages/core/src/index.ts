@@ -51,7 +51,7 @@ export {
 } from './init/initializers.js';
 export type { Initializer, InitName } from './init/initializers.js';
 export { spectralRadius, scaleToSpectralRadius } from './init/spectral-radius.js';
-export { checkScale, FLOAT32_MAX } from './init/float32-range.js';
+export { checkScale } from './init/float32-range.js';
 export { activation, ACTIVATION_NAMES } from './activations/activations.js';
 export type { Activation, ActivationName } from './activations/activations.js';
 export { dense } from './nn/dense.js';

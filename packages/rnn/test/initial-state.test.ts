@@ -52,7 +52,16 @@ function setup(c: Case): { net: RecurrentNet; x: tf.Tensor; y: tf.Tensor; state:
   const h = tensor(c.h0);
   const cs = c.c0 && !c.c0.omit ? tensor(c.c0) : undefined;
   const state: RecurrentState = cs ? { h, c: cs } : { h };
-  return { net, x, y, state, dispose: () => tf.dispose([x, y, h, ...(cs ? [cs] : [])]) && net.dispose() };
+  return {
+    net,
+    x,
+    y,
+    state,
+    dispose: () => {
+      tf.dispose([x, y, h, ...(cs ? [cs] : [])]);
+      net.dispose();
+    },
+  };
 }
 
 describe.each(CASES)('initial state vs PyTorch: $name', (c) => {
