@@ -19,6 +19,7 @@
 import { Rng, SGD, oneOf, positiveInt, positiveNumber } from '@gradlab/core';
 import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { RNN, addingProblem, trainOnTask } from '@gradlab/rnn';
+import { clipLabel, parseClipLabel } from './clip-label.js';
 import { explodingClippingFinding } from './findings/exploding-clipping.js';
 
 /** The one-unit model's horizon and target (Pascanu et al. 2013, fig. 6). */
@@ -62,14 +63,22 @@ const configSchema = z.strictObject({
   /** SGD steps and learning rate of the trajectories. */
   trajectorySteps: positiveInt(),
   trajectoryLearningRate: positiveNumber(),
-  /** Norm threshold of the clipped trajectory. */
+  /** Norm threshold of the norm-clipped trajectory. */
   trajectoryClip: positiveNumber(),
+  /** Value threshold of the value-clipped trajectory (each of ∂L/∂w, ∂L/∂b clamped to ±this). */
+  trajectoryValueClip: positiveNumber(),
   /** RNN part: nonlinearities. */
   models: z.array(oneOf(['rnn-tanh', 'rnn-relu'] as const)),
   /** RNN part: recurrent scales ρ (W = ρ·Q). */
   rhos: z.array(positiveNumber()),
   /** RNN part: global-norm clipping thresholds ('none' = no clipping). */
   clips: z.array(z.union([z.literal('none'), positiveNumber()])).min(1),
+  /**
+   * RNN part: value-clipping thresholds (every gradient entry clamped to ±this, as
+   * torch.nn.utils.clip_grad_value_), run on the same seeds, so on the same initial weights and
+   * minibatches, as the norm-clipped runs.
+   */
+  valueClips: z.array(positiveNumber()),
   /** RNN part: adding-problem length, hidden units, batch, SGD steps, learning rate, record interval. */
   addingSteps: positiveInt(),
   hidden: positiveInt(),
@@ -110,7 +119,7 @@ function trajectoryRows(clip: string, config: ExplodingClippingConfig, seed: num
   const r = new Rng(seed).fork('exploding-clipping/start');
   let w = r.uniform(config.startW[0], config.startW[1]);
   let b = -w / 2 - r.uniform(config.startBOffset[0], config.startBOffset[1]);
-  const max = clip === 'none' ? Infinity : Number(clip);
+  const how = parseClipLabel(clip);
   const rows: Row[] = [];
   for (let step = 0; step <= config.trajectorySteps; step++) {
     const g = oneUnitCliff(w, b);
@@ -118,15 +127,20 @@ function trajectoryRows(clip: string, config: ExplodingClippingConfig, seed: num
     const bad = Number.isFinite(norm) ? 0 : 1;
     rows.push({ ...EMPTY, step, w, b, loss: g.loss, grad_norm_preclip: norm, nonfinite: bad });
     if (step === config.trajectorySteps) break;
-    // torch.nn.utils.clip_grad_norm_: scale by min(1, max / (‖g‖ + 1e-6)).
-    const scale = Math.min(1, max / (norm + 1e-6));
-    w -= config.trajectoryLearningRate * scale * g.dw;
-    b -= config.trajectoryLearningRate * scale * g.db;
+    // clip_grad_norm_ scales by min(1, max / (‖g‖ + 1e-6)) and keeps the direction;
+    // clip_grad_value_ clamps each entry, which turns the step towards the diagonal.
+    const scale = how?.mode === 'norm' ? Math.min(1, how.max / (norm + 1e-6)) : 1;
+    const clamp = (x: number) => (how?.mode === 'value' ? Math.min(how.max, Math.max(-how.max, x)) : x);
+    w -= config.trajectoryLearningRate * clamp(scale * g.dw);
+    b -= config.trajectoryLearningRate * clamp(scale * g.db);
   }
   return rows;
 }
 
-function trainingRows(cell: Cell & { seed: number }, config: ExplodingClippingConfig, rng: Rng): Row[] {
+function trainingRows(cell: Cell & { seed: number }, config: ExplodingClippingConfig): Row[] {
+  // The stream depends on seed, model and ρ, not on the clipping: the unclipped, norm-clipped and
+  // value-clipped runs of a seed start from the same weights and see the same minibatches.
+  const rng = new Rng(cell.seed).fork(`exploding-clipping/${cell.model}/${cell.rho}`);
   const task = addingProblem(config.addingSteps);
   const net = new RNN(
     {
@@ -140,7 +154,9 @@ function trainingRows(cell: Cell & { seed: number }, config: ExplodingClippingCo
     },
     rng.fork('init'),
   );
-  const optimizer = new SGD({ learningRate: config.learningRate, ...(cell.clip === 'none' ? {} : { clip: { mode: 'global-norm' as const, max: Number(cell.clip) } }) });
+  const how = parseClipLabel(cell.clip);
+  const clip = how === undefined ? {} : { clip: { mode: how.mode === 'norm' ? ('global-norm' as const) : ('value' as const), max: how.max } };
+  const optimizer = new SGD({ learningRate: config.learningRate, ...clip });
   const test = task.testSet(256, cell.seed);
   let nonfinite = 0;
   try {
@@ -168,6 +184,8 @@ const SHARED = {
   startBOffset: [0.1, 0.6] as [number, number],
   trajectoryLearningRate: 3,
   trajectoryClip: 0.5,
+  // 0.5 / √2: the largest step of the value-clipped trajectory equals the norm-clipped one's.
+  trajectoryValueClip: 0.35,
   models: ['rnn-tanh' as const, 'rnn-relu' as const],
   clips: ['none' as const, 1],
   learningRate: 0.05,
@@ -190,6 +208,9 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
       surfaceBStep: 0.05,
       trajectorySteps: 60,
       rhos: [3],
+      // ≈ 1 / √337 (hidden 16 has 337 parameters): with every entry clamped the step has norm
+      // ≈ 1, the norm clip's; so the two differ in direction, not in step size.
+      valueClips: [0.054],
       addingSteps: 10,
       hidden: 16,
       batchSize: 16,
@@ -197,13 +218,19 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
       learningRate: 0.1,
       recordEvery: 100,
     },
-    full: { ...SHARED, seeds: [1, 2, 3, 4, 5], surfaceWStep: 0.25, surfaceBStep: 0.01, trajectorySteps: 100, rhos: [1.5, 3], addingSteps: 50, hidden: 32, batchSize: 32, iterations: 500, recordEvery: 10 },
+    full: { ...SHARED, seeds: [1, 2, 3, 4, 5], surfaceWStep: 0.25, surfaceBStep: 0.01, trajectorySteps: 100, rhos: [1.5, 3], valueClips: [0.029] /* ≈ 1 / √1185 */, addingSteps: 50, hidden: 32, batchSize: 32, iterations: 500, recordEvery: 10 },
   },
   grid: (c) => [
     { part: 'surface', model: 'one-unit', rho: '', clip: '' },
     { part: 'trajectory', model: 'one-unit', rho: '', clip: 'none' },
-    { part: 'trajectory', model: 'one-unit', rho: '', clip: String(c.trajectoryClip) },
-    ...c.models.flatMap((model) => c.rhos.flatMap((rho) => c.clips.map((clip): Cell => ({ part: 'training', model, rho, clip: String(clip) })))),
+    { part: 'trajectory', model: 'one-unit', rho: '', clip: clipLabel('norm', c.trajectoryClip) },
+    { part: 'trajectory', model: 'one-unit', rho: '', clip: clipLabel('value', c.trajectoryValueClip) },
+    ...c.models.flatMap((model) =>
+      c.rhos.flatMap((rho) => [
+        ...c.clips.map((clip): Cell => ({ part: 'training', model, rho, clip: clip === 'none' ? 'none' : clipLabel('norm', clip) })),
+        ...c.valueClips.map((clip): Cell => ({ part: 'training', model, rho, clip: clipLabel('value', clip) })),
+      ]),
+    ),
   ],
   columns: EXPLODING_CLIPPING_COLUMNS,
   // w and b are keys: they are the grid of the surface part. Trajectory rows, whose (w, b) path
@@ -214,7 +241,7 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
     const watch = { step: 'step', watch: ['loss', 'grad_norm_preclip', 'test_mse'], count: 'nonfinite' };
     if (cell.part === 'trajectory') return recordDivergence(ctx, trajectoryRows(cell.clip, config, cell.seed), watch);
     // Before the first update, loss and grad_norm_preclip are NaN by design.
-    return recordDivergence(ctx, trainingRows(cell, config, ctx.rng), { ...watch, skip: (r) => r['step'] === 0 });
+    return recordDivergence(ctx, trainingRows(cell, config), { ...watch, skip: (r) => r['step'] === 0 });
   },
   plots: (rows, config) => {
     const pick = (part: string) => rows.filter((r) => r['part'] === part);

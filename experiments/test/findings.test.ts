@@ -96,11 +96,12 @@ describe('exploding-clipping finding', () => {
   };
   const run = (kind: Kind, model: string, clip: string | number, seed: number) =>
     RECORDS[kind].map(([loss, g, nonfinite, test], i) => ({ part: 'training', model, rho: 3, clip, seed, step: 100 * i, w: '', b: '', loss, grad_norm_preclip: g, nonfinite, test_mse: test }));
-  const setting = (model: string, none: Kind[], clipped: Kind[]) => [...none.map((k, s) => run(k, model, 'none', s + 1)), ...clipped.map((k, s) => run(k, model, 1, s + 1))].flat();
+  const setting = (model: string, none: Kind[], clipped: Kind[], valueClipped: Kind[] = []) =>
+    [...none.map((k, s) => run(k, model, 'none', s + 1)), ...clipped.map((k, s) => run(k, model, 'norm 1', s + 1)), ...valueClipped.map((k, s) => run(k, model, 'value 0.03', s + 1))].flat();
   const five = (k: Kind): Kind[] => [k, k, k, k, k];
-  const config = { seeds: [1, 2, 3, 4, 5], surfaceW: [3, 8], surfaceWStep: 1, surfaceBStep: 1, trajectoryLearningRate: 3, trajectoryClip: 0.5, models: ['rnn-relu'], rhos: [3], hidden: 4, addingSteps: 5, iterations: 200, batchSize: 4, learningRate: 0.1, recordEvery: 100, clips: ['none', 1] };
+  const config = { seeds: [1, 2, 3, 4, 5], surfaceW: [3, 8], surfaceWStep: 1, surfaceBStep: 1, trajectoryLearningRate: 3, trajectoryClip: 0.5, trajectoryValueClip: 0.35, models: ['rnn-relu'], rhos: [3], hidden: 4, addingSteps: 5, iterations: 200, batchSize: 4, learningRate: 0.1, recordEvery: 100, clips: ['none', 1], valueClips: [] };
   const rowsOf = (peak: number, clippedTraj: number[], training: Row[]) =>
-    [...surface(peak), ...traj('none', [0.01, 0.01, 0.01, 0.01, 0.01].slice(0, clippedTraj.length)), ...traj(0.5, clippedTraj), ...training] as Row[];
+    [...surface(peak), ...traj('none', [0.01, 0.01, 0.01, 0.01, 0.01].slice(0, clippedTraj.length)), ...traj('norm 0.5', clippedTraj), ...training] as Row[];
   const good = [0.01, 0.005, 0.004, 0.01, 0.003];
 
   test.each([
@@ -131,8 +132,26 @@ describe('exploding-clipping finding', () => {
     const f = explodingClippingFinding(rows, config);
     const line = (clip: string) => f.keyNumbers.rows.find((r) => r[0] === 'rnn-relu, ρ = 3' && r[1] === clip)!;
     expect(line('none').slice(2, 4)).toEqual(['5 of 5', '0 of 5']);
-    expect(line('1').slice(2, 4)).toEqual(['1 of 5', '3 of 5']);
-    expect(f.why).toMatch(/clipping rescues none of them \(learned = final training loss ≤ 0\.15\)/);
+    expect(line('norm 1').slice(2, 4)).toEqual(['1 of 5', '3 of 5']);
+    expect(f.why).toMatch(/norm clipping rescues none of them \(learned = final training loss ≤ 0\.15\)/);
+  });
+
+  test.each([
+    ['learns', 'reproduced'],
+    ['frozen', 'reproduced'],
+  ] as const)('value clipping that %s is reported beside norm clipping and leaves the verdict (%s) alone', (kind, verdict) => {
+    const rows = [...rowsOf(1000, good, setting('rnn-relu', five('diverges'), five('learns'), five(kind))), ...traj('value 0.35', [0.2, 0.2, 0.2, 0.2, 0.2])];
+    const f = explodingClippingFinding(rows, { ...config, valueClips: [0.03] });
+    expect(f.verdict).toBe(verdict);
+    const learned = kind === 'learns' ? 5 : 0;
+    expect(f.ours).toMatch(new RegExp(`rnn-relu, ρ = 3: seeds learned with norm 1: 5 of 5, value 0\\.03: ${learned} of 5`));
+    expect(f.ours).toMatch(/value-clipped one-unit SGD ended at or below unclipped in 0 of 5 seeds/);
+    expect(f.keyNumbers.rows.find((r) => r[0] === 'rnn-relu, ρ = 3' && r[1] === 'value 0.03')!.slice(2, 4)).toEqual([kind === 'learns' ? '0 of 5' : '5 of 5', `${learned} of 5`]);
+  });
+
+  test('a clip label that is neither none, norm X nor value X is refused', () => {
+    const rows = rowsOf(1000, good, setting('rnn-relu', five('diverges'), five('learns')));
+    expect(() => explodingClippingFinding([...rows, ...traj('1', good)], config)).toThrow(/clip label "1" is not 'none', 'norm X' or 'value X'/);
   });
 
   test.each([

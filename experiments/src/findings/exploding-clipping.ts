@@ -8,9 +8,16 @@
  * not (see {@link runBroken}, {@link runLearned}), and seeds combine by {@link holdsOverSeeds}:
  * a claim about a setting needs ≥ {@link MIN_SEEDS} seeds and may fail in at most one of them,
  * so one seed can neither make nor break the verdict.
+ *
+ * Clipping by value (torch's clip_grad_value_) runs beside clipping by norm on the same seeds:
+ * Pascanu et al. (2013, Sect. 3.2) rescale the gradient by its norm, which keeps its direction;
+ * clamping each entry does not. The
+ * verdict rests on norm clipping, the method the paper proposes; the finding reports what value
+ * clipping does on the same settings, without judging it.
  */
 import type { Finding, FindingFn, Row, Verdict } from '@gradlab/lab';
 import { ADDING_BASELINE_MSE } from '@gradlab/rnn';
+import { parseClipLabel } from '../clip-label.js';
 import type { ExplodingClippingConfig } from '../exploding-clipping.js';
 import { distinct, fmt, lastBy, mean, num, perSeed, seedsText } from './stats.js';
 
@@ -72,10 +79,13 @@ export const explodingClippingFinding: FindingFn = (rows, rawConfig): Finding =>
   const cliff = grads.length > 0 && cliffRatio >= CLIFF_RATIO;
 
   const traj = part('trajectory');
-  const clipped = distinct(traj, 'clip').map(String).find((c) => c !== 'none');
+  const modeOf = (label: string) => parseClipLabel(label)?.mode;
+  const clipped = distinct(traj, 'clip').map(String).find((c) => modeOf(c) === 'norm');
+  const valueClipped = distinct(traj, 'clip').map(String).find((c) => modeOf(c) === 'value');
   const final = (clip: string) => perSeed(traj.filter((r) => String(r['clip']) === clip), (rs) => num(lastBy(rs, 'step'), 'loss'));
   const lossNone = final('none');
   const lossClip = clipped === undefined ? [] : final(clipped);
+  const lossValue = valueClipped === undefined ? [] : final(valueClipped);
   const trajOk = trajectoryVerdict(lossNone, lossClip);
 
   const training = part('training');
@@ -83,6 +93,7 @@ export const explodingClippingFinding: FindingFn = (rows, rawConfig): Finding =>
   const table: string[][] = [];
   const diverging: string[] = [];
   const rescued: string[] = [];
+  const byValue: string[] = [];
   let fewSeeds = false;
   for (const setting of settings) {
     const [model, rho] = setting.split('|');
@@ -100,30 +111,39 @@ export const explodingClippingFinding: FindingFn = (rows, rawConfig): Finding =>
     }
     if (!clips.includes('none') || !holdsOverSeeds(perSeed(byClip('none'), runBroken))) continue;
     diverging.push(label);
-    // Every clipping threshold of the setting must rescue it.
-    if (clips.filter((c) => c !== 'none').every((c) => holdsOverSeeds(perSeed(byClip(c), (x) => runLearned(x))))) rescued.push(label);
+    // Every norm-clipping threshold of the setting must rescue it.
+    const norms = clips.filter((c) => modeOf(c) === 'norm');
+    if (norms.length > 0 && norms.every((c) => holdsOverSeeds(perSeed(byClip(c), (x) => runLearned(x))))) rescued.push(label);
+    const learnedOf = (c: string) => {
+      const l = perSeed(byClip(c), (x) => runLearned(x));
+      return `${c}: ${l.filter(Boolean).length} of ${l.length}`;
+    };
+    const values = clips.filter((c) => modeOf(c) === 'value');
+    if (values.length > 0) byValue.push(`${label}: seeds learned with ${[...norms, ...values].map(learnedOf).join(', ')}`);
   }
   const rnnOk = diverging.length > 0 && rescued.length === diverging.length;
   const rnnSome = rescued.length > 0;
   const verdict: Verdict = cliff && trajOk && rnnOk ? 'reproduced' : cliff && (trajOk || rnnSome) ? 'partly' : 'not';
   const bar = LEARNED_FRACTION * ADDING_BASELINE_MSE;
   const rnnWhy = rnnOk
-    ? `holds: clipping rescues ${rescued.join('; ')}`
+    ? `holds: norm clipping rescues ${rescued.join('; ')}`
     : diverging.length === 0
       ? `fails: no setting's unclipped runs diverge in all but at most one of ≥ ${MIN_SEEDS} seeds${fewSeeds ? ` (this run has fewer than ${MIN_SEEDS} seeds)` : ''}`
-      : `fails: the unclipped runs of ${diverging.join('; ')} diverge, but clipping rescues ${rescued.length === 0 ? 'none of them' : `only ${rescued.join('; ')}`} (learned = final training loss ≤ ${fmt(bar)})`;
+      : `fails: the unclipped runs of ${diverging.join('; ')} diverge, but norm clipping rescues ${rescued.length === 0 ? 'none of them' : `only ${rescued.join('; ')}`} (learned = final training loss ≤ ${fmt(bar)})`;
   return {
     setup:
       `one-unit map x_t = w·σ(x_{t−1}) + b over ${50} steps (surface w ∈ [${config.surfaceW.join(', ')}] step ${config.surfaceWStep}, ` +
       `b step ${config.surfaceBStep}; SGD lr ${config.trajectoryLearningRate}, clip ${config.trajectoryClip}); RNNs ${config.models.join('/')} ` +
       `with W = ρ·Q, ρ ∈ {${config.rhos.join(', ')}}, hidden ${config.hidden}, adding problem T = ${config.addingSteps}, ` +
-      `${config.iterations} SGD steps (lr ${config.learningRate}, batch ${config.batchSize}), clip ${config.clips.join('/')}; ${seedsText(config.seeds.length)}.`,
+      `${config.iterations} SGD steps (lr ${config.learningRate}, batch ${config.batchSize}), global-norm clip ${config.clips.join('/')}, ` +
+      `value clip ${config.valueClips.length === 0 ? 'none' : config.valueClips.join('/')}; ${seedsText(config.seeds.length)}.`,
     keyNumbers: {
       columns: ['RNN', 'clip', 'runs broken', 'runs learned', 'final training loss (mean of finite)'],
       rows: [
         ['one-unit surface', '—', '—', '—', `max ‖∇L‖ / median ‖∇L‖ = ${fmt(cliffRatio)}`],
         ['one-unit SGD', 'none', '—', '—', `final loss ${lossNone.map((l) => fmt(l)).join(', ')}`],
         ...(clipped === undefined ? [] : [['one-unit SGD', clipped, '—', '—', `final loss ${lossClip.map((l) => fmt(l)).join(', ')}`]]),
+        ...(valueClipped === undefined ? [] : [['one-unit SGD', valueClipped, '—', '—', `final loss ${lossValue.map((l) => fmt(l)).join(', ')}`]]),
         ...table,
       ],
     },
@@ -135,14 +155,16 @@ export const explodingClippingFinding: FindingFn = (rows, rawConfig): Finding =>
     },
     ours:
       `cliff: max/median ‖∇L‖ = ${fmt(cliffRatio)}; clipped one-unit SGD ended at or below unclipped in ${lossClip.filter((l, i) => !(l > lossNone[i]!)).length} of ${lossNone.length} seeds; ` +
-      `RNN settings whose unclipped runs diverge: ${diverging.length === 0 ? 'none' : diverging.join('; ')}; rescued by clipping (finite and learned): ${rescued.length === 0 ? 'none' : rescued.join('; ')}`,
+      `RNN settings whose unclipped runs diverge: ${diverging.length === 0 ? 'none' : diverging.join('; ')}; rescued by norm clipping (finite and learned): ${rescued.length === 0 ? 'none' : rescued.join('; ')}` +
+      (byValue.length === 0 ? '' : `; norm against value clipping on the same seeds (not part of the verdict): ${byValue.join('; ')}`) +
+      (valueClipped === undefined ? '' : `; value-clipped one-unit SGD ended at or below unclipped in ${lossValue.filter((l, i) => !(l > lossNone[i]!)).length} of ${lossNone.length} seeds`),
     rule:
       `A training run is broken when, at a record after step 0, its training loss, pre-clip gradient norm or test MSE is not finite or an update had a non-finite gradient, ` +
       `or when its test MSE never drops below its value at step 0; it learned when it is not broken and its final training loss (mean MSE over the last ${config.recordEvery} updates, ` +
       `fresh minibatches) is at most ${LEARNED_FRACTION} × the baseline ${fmt(ADDING_BASELINE_MSE)} (always predicting 1). Seeds combine per setting (model, ρ): a claim holds when it holds in all ` +
-      `but at most one of ≥ ${MIN_SEEDS} seeds, so one seed can neither make nor break it. The unclipped runs of a setting diverge when "broken" holds; its clipped runs rescue it when "learned" holds. ` +
-      `Reproduced when (i) the largest ‖∇L‖ on the surface is at least ${CLIFF_RATIO}× its median (a cliff), (ii) the clipped one-unit SGD trajectory ends with a loss no higher ` +
-      'than the unclipped one in all seeds but at most one and lower in at least half, and (iii) the unclipped runs of at least one setting diverge and clipping rescues every such setting; ' +
+      `but at most one of ≥ ${MIN_SEEDS} seeds, so one seed can neither make nor break it. The unclipped runs of a setting diverge when "broken" holds; its norm-clipped runs rescue it when "learned" holds. Value clipping is reported beside norm clipping and does not enter the verdict. ` +
+      `Reproduced when (i) the largest ‖∇L‖ on the surface is at least ${CLIFF_RATIO}× its median (a cliff), (ii) the norm-clipped one-unit SGD trajectory ends with a loss no higher ` +
+      'than the unclipped one in all seeds but at most one and lower in at least half, and (iii) the unclipped runs of at least one setting diverge and norm clipping rescues every such setting; ' +
       'partly when (i) holds with (ii) or with a rescue of some diverging setting; not otherwise.',
     verdict,
     why: `(i) ${cliff ? 'holds' : 'fails'}, (ii) ${trajOk ? 'holds' : 'fails'}, (iii) ${rnnWhy}.`,
