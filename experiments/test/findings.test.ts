@@ -175,19 +175,54 @@ describe('exploding-clipping finding', () => {
 });
 
 describe('tbptt-window finding', () => {
-  const row = (scheme: string, k2: number, accuracy: number) => ({ task: 'echo', model: 'lstm', dep_len: 5, scheme, k1: scheme === 'k1=1' ? 1 : k2, k2, seed: 1, step: 100, accuracy, cos_to_full: 0.5 });
-  const config = { symbols: 4, updates: 100, seeds: [1], steps: 20, delays: [5], windows: [2, 10], models: ['lstm'], hidden: 8 };
-  test.each([
-    [0.26, 0.95, 'reproduced'],
-    [0.26, 0.6, 'partly'],
-    [0.7, 0.95, 'not'], // learned without a gradient path
-  ])('blind run %d, long-window run %d → %s', (blind, windowed, verdict) => {
-    const f = tbpttWindowFinding([row('k1=1', 2, blind), row('k1=1', 10, windowed)], config);
-    expect(f.verdict).toBe(verdict);
-    expect(f.keyNumbers.rows[0]![6]).toBe('no path (k ≤ L)');
+  /** Final-step rows of one seed: accuracy per k2 for plain training, plus the readout-only control. */
+  const seedRows = (seed: number, acc: Record<number, number>, readout: number) => [
+    ...Object.entries(acc).map(([k2, accuracy]) => ({ task: 'echo', model: 'rnn-tanh', dep_len: 5, scheme: 'k1=1', k1: 1, k2: Number(k2), control: 'none', seed, step: 100, accuracy })),
+    { task: 'echo', model: 'rnn-tanh', dep_len: 5, scheme: 'k1=1', k1: 1, k2: 6, control: 'readout-only', seed, step: 100, accuracy: readout },
+    { task: 'echo', model: 'rnn-tanh', dep_len: 5, scheme: 'k1=1', k1: 1, k2: 5, control: 'paired-cosine', seed, step: 100, accuracy: 0.9, cos_to_full: 0.6 },
+  ];
+  const config = (seeds: number) => ({
+    symbols: 4, sequences: 100, seeds: Array.from({ length: seeds }, (_, i) => i + 1), steps: 20, delays: [5], windowOffsets: [-3, 0, 1],
+    schemes: ['k1=1'], models: ['rnn-tanh'], controls: ['readout-only', 'reset-state'], hidden: 8, batchSize: 8,
   });
-  test('partly says when the run is too short', () => {
-    expect(tbpttWindowFinding([row('k1=1', 2, 0.26), row('k1=1', 10, 0.5)], config).why).toMatch(/a quick-size run: too few updates to decide/);
+  const run = (perSeed: [number, number, number, number][]) =>
+    tbpttWindowFinding(perSeed.flatMap(([k2, k5, k6, readout], i) => seedRows(i + 1, { 2: k2, 5: k5, 6: k6 }, readout)), config(perSeed.length));
+  const good: [number, number, number, number] = [0.3, 0.35, 0.99, 0.31];
+
+  test('k2 = L + 1 beats the best k2 ≤ L and the readout-only control in 5 of 5 seeds: reproduced', () => {
+    const f = run([good, good, good, good, [0.3, 0.4, 0.95, 0.32]]);
+    expect(f.verdict).toBe('reproduced');
+    expect(f.keyNumbers.rows[0]![6]).toMatch(/\(5 of 5 > 0\.25\)$/);
+    expect(f.keyNumbers.rows[0]![9]).toBe('0.6 ± 0 / n/a');
+  });
+  test('one seed of five without the contrast cannot flip it', () => {
+    expect(run([good, good, good, good, [0.3, 0.8, 0.95, 0.3]]).verdict).toBe('reproduced');
+  });
+  test('the contrast holds in every seed but only 3 seeds were run: partly', () => {
+    const f = run([good, good, good]);
+    expect(f.verdict).toBe('partly');
+    expect(f.why).toMatch(/only 3 seeds/);
+  });
+  test('the readout-only control comes within the margin of k2 = L + 1: not', () => {
+    const f = run([good, good, good, good, good].map(([a, b, c]) => [a, b, c, 0.8]));
+    expect(f.verdict).toBe('not');
+  });
+  test('two of five seeds learn as well with k2 ≤ L: not, naming the group', () => {
+    const f = run([good, good, good, [0.3, 0.9, 0.95, 0.3], [0.85, 0.3, 0.95, 0.3]]);
+    expect(f.verdict).toBe('not');
+    expect(f.why).toMatch(/rnn-tanh, L = 5, k1=1/);
+  });
+  test('one group holds and another does not: partly', () => {
+    const chunked = (rows: Row[]) => rows.map((r) => ({ ...r, scheme: 'k1=k2', k1: r['k2']! }));
+    const seeds = [good, good, good, good, good].flatMap(([a, b, c, d], i) => seedRows(i + 1, { 2: a, 5: b, 6: c }, d));
+    const flat = [0.3, 0.3, 0.3, 0.3, 0.3].flatMap((a, i) => seedRows(i + 1, { 2: a, 5: a, 6: a }, a));
+    const f = tbpttWindowFinding([...seeds, ...chunked(flat)], { ...config(5), schemes: ['k1=1', 'k1=k2'] });
+    expect(f.verdict).toBe('partly');
+    expect(f.why).toMatch(/holds in 1 of 2 groups; it fails for rnn-tanh, L = 5, k1=k2/);
+  });
+  test('no k2 = L + 1 arm: not, saying why', () => {
+    const rows = seedRows(1, { 2: 0.3, 5: 0.3 }, 0.3);
+    expect(tbpttWindowFinding(rows, config(1)).why).toMatch(/no group with both a k2 ≤ L and a k2 = L \+ 1 arm/);
   });
 });
 

@@ -11,6 +11,9 @@
  * state at the window start with the current parameters (so after an update the window is
  * consistent with the parameters being differentiated), and the recomputed states are carried.
  *
+ * With `resetState` every window after the first starts from zeros (a control: the net then
+ * sees only the window's inputs, so it cannot use information older than k2 steps either).
+ *
  * Chunk losses are means over the chunk's own loss rows (what one trains on); the chunk weight
  * n_u / N (its share of the sequence's loss rows) makes Σ_u weight_u · g_u the truncated
  * estimate of the full gradient at fixed parameters ({@link truncatedGradient}).
@@ -41,6 +44,12 @@ export interface TruncatedBpttOptions extends SequenceLossConfig {
   state?: RecurrentState;
   /** Record per-step norms over each window (default false). */
   measure?: boolean;
+  /**
+   * Start every window that begins after step 0 from the zero state instead of the carried one
+   * (default false). The net then never sees more than k2 steps of input, which separates the
+   * information path from the gradient path: a control for what truncation itself removes.
+   */
+  resetState?: boolean;
 }
 
 /** What the callback of {@link truncatedBptt} receives after each chunk that carries a loss. */
@@ -82,6 +91,7 @@ const optionsSchema = z.strictObject({
   k2: positiveInt(),
   state: z.custom<RecurrentState>((v: unknown) => v === undefined || (typeof v === 'object' && v !== null), { error: 'an object { h, c? }' }).optional(),
   measure: z.boolean({ error: 'a boolean' }).optional(),
+  resetState: z.boolean({ error: 'a boolean' }).optional(),
 });
 
 function disposeStates(states: readonly CellState[] | undefined): void {
@@ -94,7 +104,7 @@ function disposeStates(states: readonly CellState[] | undefined): void {
  * the new parameters).
  * @param x inputs [T, B, D] (not disposed)
  * @param target as for {@link bptt}
- * @param options loss, position, k1, k2 (k2 ≥ k1), initial state, measure
+ * @param options loss, position, k1, k2 (k2 ≥ k1), initial state, measure, resetState
  * @param onUpdate called once per chunk that carries a loss
  * @throws ValidationError for k2 < k1 or bad options; ShapeError for bad shapes
  * @example
@@ -125,6 +135,7 @@ export function truncatedBptt(
   }));
   // stored.get(s): per-layer state after step s (s = −1: the initial state).
   const stored = new Map<number, CellState[]>([[-1, initial]]);
+  const zeros = opts.resetState ? tidy(() => net.zeroState(batch)) : undefined;
   let updates = 0;
   let weightedLoss = 0;
   let finalState: RecurrentState | undefined;
@@ -135,7 +146,7 @@ export function truncatedBptt(
       const nextW = b < T ? Math.max(0, Math.min(b + k1, T) - k2) : T;
       const chunkLoss: number[] = [];
       for (let t = a; t < b; t++) if (isLoss[t]) chunkLoss.push(t);
-      const start = stored.get(w - 1)!;
+      const start = zeros !== undefined && w > 0 ? zeros : stored.get(w - 1)!;
       const out = tidy(() => {
         const weights = net.layerWeights();
         const r = windowGradient(net, weights, {
@@ -190,6 +201,7 @@ export function truncatedBptt(
     finalState = tidy(() => net.fromCellStates(stored.get(T - 1)!));
   } finally {
     for (const states of stored.values()) disposeStates(states);
+    disposeStates(zeros);
     tf.dispose([...xs, ...ys]);
   }
   return { updates, loss: weightedLoss, state: finalState };

@@ -138,6 +138,28 @@ describe('BPTT(k1, k2) by hand', () => {
     net.dispose();
   });
 
+  // resetState, BPTT(2, 2): chunk [2, 4) starts from 0, not h_1: h_2 = 3, h_3 = 5.5,
+  //   ∂h_3/∂w = h_2 = 3 → ∂(chunk loss)/∂w = h_3·3 = 16.5; weighted ½·2.5 + ½·16.5 = 9.5.
+  //   Loss ½·(1 + 6.25)/2 + ½·(9 + 30.25)/2 = 11.625; ∂L/∂v = ½(1 + 6.25 + 9 + 30.25) = 23.25.
+  // With k2 = T there is one window from step 0, so resetting changes nothing.
+  test.each([
+    [2, 2, 9.5, 11.625, 23.25],
+    [4, 4, 25.234375, (1 + 6.25 + 18.0625 + 37.515625) / 4, 31.4140625],
+  ])('resetState, BPTT(%i, %i): ∂L/∂w = %f', (k1, k2, dw, loss, dv) => {
+    const net = scalarNet();
+    const [xs, ys] = [x(), y()];
+    const before = tf.memory().numTensors;
+    const g = truncatedGradient(net, xs, ys, { loss: 'mse', at: 'every', k1, k2, resetState: true });
+    expect(g.grads['weight_hh_l0']!.dataSync()[0]).toBeCloseTo(dw, 4);
+    expect(g.grads['head.weight']!.dataSync()[0]).toBeCloseTo(dv, 4);
+    expect(g.loss).toBeCloseTo(loss, 4);
+    g.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => truncatedGradient(net, xs, ys, { loss: 'mse', at: 'every', k1, k2, resetState: 1 as unknown as boolean })).toThrow(/resetState.*a boolean/);
+    tf.dispose([xs, ys]);
+    net.dispose();
+  });
+
   test('rejects k2 < k1 naming both', () => {
     const net = scalarNet();
     const [xs, ys] = [x(), y()];
