@@ -57,7 +57,8 @@ export { dense } from './nn/dense.js';
 export { softmaxCrossEntropy, mse, bceWithLogits, binaryCrossEntropy, lossByName, LOSS_NAMES } from './nn/losses.js';
 export type { LossName } from './nn/losses.js';
 export { MLP, mlpForward } from './nn/mlp.js';
-export type { MLPConfig, MLPForwardOptions, MLPGradients } from './nn/mlp.js';
+export type { MLPConfig, MLPForwardOptions, MLPGradients, MLPDropoutMasks } from './nn/mlp.js';
+export { dropout, dropoutMask, dropoutRate } from './nn/dropout.js';
 export { saveMLPTorchWeights, loadMLPTorchWeights, mlpFromStateDict, mlpToStateDict } from './nn/mlp-torch-weights.js';
 export type { MLPTorchOptions } from './nn/mlp-torch-weights.js';
 
