@@ -69,6 +69,7 @@ export { SGD } from './optim/sgd.js';
 export type { SGDConfig, MomentumSchedule } from './optim/sgd.js';
 export { Adam } from './optim/adam.js';
 export type { AdamConfig } from './optim/adam.js';
+export { AdamW } from './optim/adamw.js';
 export { clipGradients, globalNorm, CLIP_MODES } from './optim/clipping.js';
 export type { ClipConfig, ClipMode, ClipResult } from './optim/clipping.js';
 export { scaledSumOfSquares, scaledSumOfSquaresAll } from './linalg/scaled-sum-of-squares.js';
