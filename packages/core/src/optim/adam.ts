@@ -60,8 +60,9 @@ const adamSchema = z.strictObject({
 });
 
 /**
- * Adam with coupled L2 weight decay and optional clipping; matches `torch.optim.Adam` step for
- * step (checked against PyTorch fixtures in the tests).
+ * Adam with coupled L2 weight decay, optional L1 penalty and clipping; matches
+ * `torch.optim.Adam` step for step (L1: as the loss term λ₁·Σ|θ| would; checked against PyTorch
+ * fixtures in the tests).
  *
  * Cost per step: ~13 elementwise tensor ops per parameter, one readback. State: two moment
  * tensors per parameter (the size of the parameter each) and a step count.

@@ -69,8 +69,8 @@ const sgdSchema = z.strictObject({
 });
 
 /**
- * SGD with optional (Nesterov) momentum, dampening, weight decay and clipping; matches
- * `torch.optim.SGD` step for step (checked against PyTorch fixtures in the tests).
+ * SGD with optional (Nesterov) momentum, dampening, weight decay, L1 penalty and clipping;
+ * matches `torch.optim.SGD` step for step (L1: as the loss term λ₁·Σ|θ| would) (checked against PyTorch fixtures in the tests).
  *
  * Cost per step: O(#parameters) elementwise work, ~3–8 tensor ops per parameter, one readback.
  * State: one momentum buffer per parameter when μ ≠ 0.
