@@ -59,7 +59,8 @@ export { softmaxCrossEntropy, mse, bceWithLogits, binaryCrossEntropy, lossByName
 export type { LossName } from './nn/losses.js';
 export { checkClassLabels } from './nn/class-labels.js';
 export { MLP, mlpForward } from './nn/mlp.js';
-export type { MLPConfig, MLPForwardOptions, MLPGradients } from './nn/mlp.js';
+export type { MLPConfig, MLPForwardOptions, MLPGradients, MLPDropoutMasks } from './nn/mlp.js';
+export { dropout, dropoutMask, dropoutRate } from './nn/dropout.js';
 export { saveMLPTorchWeights, loadMLPTorchWeights, mlpFromStateDict, mlpToStateDict } from './nn/mlp-torch-weights.js';
 export type { MLPTorchOptions } from './nn/mlp-torch-weights.js';
 
@@ -70,6 +71,7 @@ export { SGD } from './optim/sgd.js';
 export type { SGDConfig, MomentumSchedule } from './optim/sgd.js';
 export { Adam } from './optim/adam.js';
 export type { AdamConfig } from './optim/adam.js';
+export { AdamW } from './optim/adamw.js';
 export { clipGradients, globalNorm, CLIP_MODES } from './optim/clipping.js';
 export type { ClipConfig, ClipMode, ClipResult } from './optim/clipping.js';
 export { scaledSumOfSquares, scaledSumOfSquaresAll } from './linalg/scaled-sum-of-squares.js';

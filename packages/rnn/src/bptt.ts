@@ -12,6 +12,8 @@
 import { parseOptions, tf } from '@gradlab/core';
 import { z } from 'zod';
 import { tidy } from './typed-tidy.js';
+import { dropoutOptionsShape } from './layer-dropout.js';
+import type { RecurrentDropoutMasks } from './layer-dropout.js';
 
 import type { RecurrentNet, RecurrentState } from './recurrent-net.js';
 import { checkTarget, lossSteps, sequenceLossShape } from './sequence-loss.js';
@@ -25,6 +27,10 @@ export interface BPTTOptions extends SequenceLossConfig {
   state?: RecurrentState;
   /** Record per-step norms and gate means (default true; a few ops per pass, not per step). */
   measure?: boolean;
+  /** Training mode: dropout between stacked layers on (default true; no effect with rate 0). */
+  training?: boolean;
+  /** Keep masks of the pass (default: drawn by the net, see `RecurrentNet.dropoutPass`). */
+  dropout?: RecurrentDropoutMasks;
 }
 
 /** Per-step measurements of a backward pass; arrays of length T (empty when not measured). */
@@ -61,6 +67,7 @@ const optionsSchema = z.strictObject({
   ...sequenceLossShape,
   state: z.custom<RecurrentState>((v: unknown) => v === undefined || (typeof v === 'object' && v !== null), { error: 'an object { h, c? }' }).optional(),
   measure: z.boolean({ error: 'a boolean' }).optional(),
+  ...dropoutOptionsShape,
 });
 
 /** Splits a per-step record [n, C] read back as a flat array into named series. */
@@ -107,12 +114,13 @@ export function bptt(net: RecurrentNet, x: tf.Tensor, target: tf.Tensor, options
   checkTarget(target, opts, steps, batch, net.spec.outputSize, where);
   const at = lossSteps(opts, steps, where);
   const measure = opts.measure ?? true;
+  const drop = net.dropoutPass(opts.training ?? true, opts.dropout, steps, batch, where);
   const out = tidy(() => {
     const weights = net.layerWeights();
     const start = net.toCellStates(opts.state, batch, where);
     const inputs = unstackTime(x);
     const perStep = opts.at === 'last' ? [target] : unstackTime(target);
-    const w = windowGradient(net, weights, { inputs, start, lossAt: at, targets: at.map((t) => (opts.at === 'last' ? perStep[0]! : perStep[t]!)), loss: opts.loss, scale: 1, measure });
+    const w = windowGradient(net, weights, { inputs, start, lossAt: at, targets: at.map((t) => (opts.at === 'last' ? perStep[0]! : perStep[t]!)), loss: opts.loss, scale: 1, measure, inputFactors: drop?.window(0, steps) });
     const summary = tf.concat([tf.reshape(w.loss!, [1]), ...(w.record ? [tf.reshape(w.record, [-1])] : [])]);
     return { grads: w.grads!, summary, state: net.fromCellStates(w.states[steps - 1]!) };
   });

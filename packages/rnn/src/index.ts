@@ -8,6 +8,7 @@ export { LSTM } from './lstm.js';
 export { GRU } from './gru.js';
 export { RecurrentNet } from './recurrent-net.js';
 export type { RecurrentState, RecurrentOutput } from './recurrent-net.js';
+export type { RecurrentDropoutMasks } from './layer-dropout.js';
 export { DEFAULT_FORGET_BIAS } from './recurrent-config.js';
 export type {
   CellType,

@@ -10,7 +10,7 @@
  * radius (Jaeger 2001).
  */
 
-import { INIT_NAMES, finiteNumber, nonNegativeNumber, oneOf, parseOptions, positiveInt, type InitName } from '@gradlab/core';
+import { INIT_NAMES, dropoutRate, finiteNumber, invalidArgument, nonNegativeNumber, oneOf, parseOptions, positiveInt, type InitName } from '@gradlab/core';
 import { z } from 'zod';
 
 /** The recurrent cell types. */
@@ -60,6 +60,12 @@ export interface RecurrentConfig {
   biasInit?: 'pytorch' | 'zeros';
   /** Initialisation of `head.weight`; default 'pytorch' (U(±1/√H), as `nn.Linear`). */
   headInit?: RecurrentInitName;
+  /**
+   * Inverted-dropout rate p in [0, 1) on the outputs of every recurrent layer except the last,
+   * in training mode only: the `dropout` argument of `nn.RNN` / `nn.LSTM` / `nn.GRU` (a fresh
+   * mask per step, batch row and unit). Default 0; must be 0 when numLayers is 1.
+   */
+  dropout?: number;
 }
 
 /** Defaults of {@link RecurrentConfig}. */
@@ -71,6 +77,7 @@ export const RECURRENT_DEFAULTS = Object.freeze({
   recurrentGain: 1,
   biasInit: 'pytorch',
   headInit: 'pytorch',
+  dropout: 0,
 } as const);
 
 /** Default nonlinearity of {@link RNN} (as `nn.RNN`). */
@@ -92,6 +99,7 @@ export const recurrentConfigShape = {
   spectralRadius: nonNegativeNumber().optional(),
   biasInit: oneOf(['pytorch', 'zeros'] as const).default(RECURRENT_DEFAULTS.biasInit),
   headInit: initName().default(RECURRENT_DEFAULTS.headInit),
+  dropout: dropoutRate().default(RECURRENT_DEFAULTS.dropout),
 };
 
 /** A validated configuration with defaults filled in, plus the cell-specific fields. */
@@ -107,6 +115,8 @@ export interface RecurrentSpec {
   spectralRadius: number | undefined;
   biasInit: 'pytorch' | 'zeros';
   headInit: RecurrentInitName;
+  /** Dropout rate between stacked layers (training only). */
+  dropout: number;
   /** Simple RNN only. */
   nonlinearity: RNNNonlinearity;
   /** LSTM only: the forget-gate bias (bias_ih f-block; bias_hh f-block is 0). */
@@ -137,6 +147,15 @@ const gruSchema = z.strictObject(recurrentConfigShape);
  * @throws ValidationError naming the bad field, e.g. `LSTM: expected hiddenSize to be a positive integer, got 12.5`
  */
 export function parseRecurrentConfig(cell: CellType, config: unknown): RecurrentSpec {
+  const spec = parseByCell(cell, config);
+  if (spec.dropout > 0 && spec.numLayers === 1) {
+    // PyTorch only warns here; a rate that can never act is more likely a mistake than intended.
+    throw invalidArgument(cell === 'rnn' ? 'RNN' : cell.toUpperCase(), 'dropout', spec.dropout, '0 when numLayers is 1 (dropout acts between stacked layers)');
+  }
+  return spec;
+}
+
+function parseByCell(cell: CellType, config: unknown): RecurrentSpec {
   if (cell === 'rnn') {
     const c = parseOptions('RNN', rnnSchema, config);
     return { ...c, cell, spectralRadius: c.spectralRadius, forgetBias: 0 } as RecurrentSpec;

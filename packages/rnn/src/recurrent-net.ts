@@ -3,7 +3,8 @@
  * layers followed by a linear readout, with parameters named and shaped exactly as a PyTorch
  * state_dict (`weight_ih_l{k}` [G·H, D_k], `weight_hh_l{k}` [G·H, H], `bias_ih_l{k}` [G·H],
  * `bias_hh_l{k}` [G·H], `head.weight` [O, H], `head.bias` [O]), so weights move between the two
- * without reshaping. Sequences are time-major, x [T, B, D], as PyTorch's default.
+ * without reshaping. Sequences are time-major, x [T, B, D], as PyTorch's default. With
+ * `dropout` > 0, training passes drop the outputs of every layer but the last (`layer-dropout.ts`).
  */
 import {
   ShapeError,
@@ -20,6 +21,8 @@ import {
 import type { CellKernel, CellState, LayerWeights } from './cells/cell-kernel.js';
 import { gateCount } from './recurrent-config.js';
 import type { CellType, RecurrentInitName, RecurrentSpec } from './recurrent-config.js';
+import { LayerDropout } from './layer-dropout.js';
+import type { RecurrentDropoutMasks } from './layer-dropout.js';
 import { splitRows, unstackTime } from './time-steps.js';
 import { tidy } from './typed-tidy.js';
 import { unroll } from './unroll.js';
@@ -64,10 +67,13 @@ export abstract class RecurrentNet {
   /** The cell's equations (used by the BPTT functions). */
   readonly kernel: CellKernel;
   private disposed = false;
+  private readonly dropoutRng: Rng;
+  private dropoutPasses = 0;
 
   protected constructor(spec: RecurrentSpec, kernel: CellKernel, rng: Rng) {
     this.spec = spec;
     this.kernel = kernel;
+    this.dropoutRng = rng.fork('dropout');
     const { hiddenSize: H, inputSize, numLayers, outputSize } = spec;
     const G = gateCount(spec.cell);
     const k = 1 / Math.sqrt(H);
@@ -216,19 +222,35 @@ export abstract class RecurrentNet {
   }
 
   /**
+   * The dropout factors of one pass over `steps` steps: undefined in evaluation or with rate 0;
+   * else from `given`, or drawn for the n-th training pass (0-based) from
+   * `rng.fork('dropout/pass{n}')` (`rng` as given to the constructor).
+   * @throws ValidationError / ShapeError for masks of the wrong number or shape
+   */
+  dropoutPass(training: boolean, given: RecurrentDropoutMasks | undefined, steps: number, batch: number, where: string): LayerDropout | undefined {
+    if (!training || this.spec.dropout === 0) return undefined;
+    const source = given ?? this.dropoutRng.fork(`pass${this.dropoutPasses++}`);
+    return LayerDropout.of(this.spec, source, steps, batch, where);
+  }
+
+  /**
    * Runs the network over a sequence.
    * @param x [T, B, D] time-major
    * @param state initial state, h (and c) [numLayers, B, H]; default zeros
+   * @param options `training` (default false: evaluation, no dropout) and, optionally, the
+   *   dropout keep masks of a training pass (default: the next pass's, see {@link RecurrentNet.dropoutPass})
    * @returns readout at every step [T, B, O], top hidden outputs [T, B, H] and the final state
-   * @throws ShapeError for a wrongly shaped x or state
+   * @throws ShapeError for a wrongly shaped x, state or mask
    */
-  forward(x: tf.Tensor, state?: RecurrentState): RecurrentOutput {
-    const { steps, batch } = this.checkInput(x, `${this.where}.forward`);
+  forward(x: tf.Tensor, state?: RecurrentState, options: { training?: boolean; dropout?: RecurrentDropoutMasks } = {}): RecurrentOutput {
+    const where = `${this.where}.forward`;
+    const { steps, batch } = this.checkInput(x, where);
+    const drop = this.dropoutPass(options.training === true, options.dropout, steps, batch, where);
     return tidy(() => {
       const weights = this.layerWeights();
-      const start = this.toCellStates(state, batch, `${this.where}.forward`);
+      const start = this.toCellStates(state, batch, where);
       const inputs = unstackTime(x);
-      const trace = unroll(this.kernel, weights, inputs, start);
+      const trace = unroll(this.kernel, weights, inputs, start, drop?.window(0, steps));
       const top = trace.layers[trace.layers.length - 1]!;
       const H2 = tf.concat(top.states.map((s) => s.h), 0); // [T·B, H]
       const y = tf.add(tf.matMul(H2, tf.transpose(this.params['head.weight']!)), this.params['head.bias']!);

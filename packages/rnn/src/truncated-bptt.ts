@@ -32,6 +32,8 @@ import { checkTarget, lossSteps, sequenceLossShape } from './sequence-loss.js';
 import type { SequenceLossConfig } from './sequence-loss.js';
 import { unstackTime } from './time-steps.js';
 import { tidy } from './typed-tidy.js';
+import { dropoutOptionsShape } from './layer-dropout.js';
+import type { RecurrentDropoutMasks } from './layer-dropout.js';
 import { windowGradient } from './window-gradient.js';
 
 /** Options of {@link truncatedBptt} and {@link truncatedGradient}. */
@@ -50,6 +52,13 @@ export interface TruncatedBpttOptions extends SequenceLossConfig {
    * information path from the gradient path: a control for what truncation itself removes.
    */
   resetState?: boolean;
+  /**
+   * Training mode: dropout between stacked layers on (default true; no effect with rate 0). The
+   * masks of the whole sequence are drawn once, so overlapping windows share each step's mask.
+   */
+  training?: boolean;
+  /** Keep masks [T, B, H] of the pass (default: drawn by the net, see `RecurrentNet.dropoutPass`). */
+  dropout?: RecurrentDropoutMasks;
 }
 
 /** What the callback of {@link truncatedBptt} receives after each chunk that carries a loss. */
@@ -92,6 +101,7 @@ const optionsSchema = z.strictObject({
   state: z.custom<RecurrentState>((v: unknown) => v === undefined || (typeof v === 'object' && v !== null), { error: 'an object { h, c? }' }).optional(),
   measure: z.boolean({ error: 'a boolean' }).optional(),
   resetState: z.boolean({ error: 'a boolean' }).optional(),
+  ...dropoutOptionsShape,
 });
 
 function disposeStates(states: readonly CellState[] | undefined): void {
@@ -127,6 +137,7 @@ export function truncatedBptt(
   for (const t of all) isLoss[t] = 1;
   const measure = opts.measure ?? false;
   const { k1, k2 } = opts;
+  const drop = net.dropoutPass(opts.training ?? true, opts.dropout, T, batch, where);
 
   const { xs, ys, initial } = tidy(() => ({
     xs: unstackTime(x),
@@ -157,6 +168,7 @@ export function truncatedBptt(
           loss: opts.loss,
           scale: 1,
           measure,
+          inputFactors: drop?.window(w, b),
         });
         const keep: Record<number, CellState[]> = {};
         for (let s = Math.max(w, nextW - 1); s < b; s++) keep[s] = r.states[s - w]!;

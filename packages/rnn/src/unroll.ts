@@ -16,8 +16,10 @@ import { splitRows, splitStepsAndGates } from './time-steps.js';
 
 /** One layer's forward record over a window. */
 export interface LayerTrace {
-  /** The layer's inputs stacked [n·B, D]. */
+  /** The layer's inputs stacked [n·B, D] (after dropout, when on). */
   x: tf.Tensor;
+  /** The dropout factor mask / (1 − p) its inputs were multiplied by [n·B, D], if any. */
+  inputFactor?: tf.Tensor;
   /** State before the first step of the window. */
   start: CellState;
   /** State after each step. */
@@ -37,14 +39,24 @@ export interface Trace {
  * Runs the stack forward over a window.
  * @param inputs per step, the bottom layer's input [B, D]
  * @param start per layer, the state before the first step
+ * @param inputFactors per layer, the dropout factor on its stacked inputs [n·B, D] (see
+ *   `layer-dropout.ts`), or undefined where nothing is dropped
  */
-export function unroll(kernel: CellKernel, weights: readonly LayerWeights[], inputs: readonly tf.Tensor[], start: readonly CellState[]): Trace {
+export function unroll(
+  kernel: CellKernel,
+  weights: readonly LayerWeights[],
+  inputs: readonly tf.Tensor[],
+  start: readonly CellState[],
+  inputFactors: readonly (tf.Tensor | undefined)[] = [],
+): Trace {
   const n = inputs.length;
   const gates = kernel.splitGates ? kernel.gateNames.length : 1;
   const layers: LayerTrace[] = [];
   let below: tf.Tensor[] = [...inputs];
   weights.forEach((w, l) => {
-    const x = below.length === 1 ? below[0]! : tf.concat(below, 0);
+    const inputFactor = inputFactors[l];
+    const stacked = below.length === 1 ? below[0]! : tf.concat(below, 0);
+    const x = inputFactor === undefined ? stacked : tf.mul(stacked, inputFactor);
     const proj = tf.add(tf.matMul(x as tf.Tensor2D, w.wihT as tf.Tensor2D), w.projBias);
     const xw = splitStepsAndGates(proj, n, gates);
     const states: CellState[] = [];
@@ -56,7 +68,7 @@ export function unroll(kernel: CellKernel, weights: readonly LayerWeights[], inp
       states.push(state);
       caches.push(r.cache);
     }
-    layers.push({ x, start: start[l]!, states, caches });
+    layers.push({ x, inputFactor, start: start[l]!, states, caches });
     below = states.map((s) => s.h);
   });
   return { layers, steps: n };
@@ -163,7 +175,10 @@ export function backprop(
       grads[`weight_hh_l${l}`] = tf.matMul(DZxT as tf.Tensor2D, Hprev as tf.Tensor2D);
       grads[`bias_hh_l${l}`] = tf.clone(grads[`bias_ih_l${l}`]!);
     }
-    if (l > 0) external = splitRows(tf.matMul(DZx as tf.Tensor2D, w.wih as tf.Tensor2D), n);
+    if (l > 0) {
+      const dx = tf.matMul(DZx as tf.Tensor2D, w.wih as tf.Tensor2D);
+      external = splitRows(layer.inputFactor === undefined ? dx : tf.mul(dx, layer.inputFactor), n);
+    }
   }
   return { grads, hNorms, cNorms };
 }

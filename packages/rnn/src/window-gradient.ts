@@ -27,6 +27,8 @@ export interface WindowInput {
   scale: number;
   /** Whether to record per-step norms and gate means. */
   measure: boolean;
+  /** Per layer, the dropout factor on its inputs over the window's steps (see `layer-dropout.ts`). */
+  inputFactors?: readonly (tf.Tensor | undefined)[];
 }
 
 /** One window's outputs (tensors owned by the enclosing tidy). */
@@ -56,7 +58,7 @@ export function recordColumns(net: RecurrentNet): string[] {
 
 /** Computes one window's loss, gradients and records. Call inside `tf.tidy`. */
 export function windowGradient(net: RecurrentNet, weights: readonly LayerWeights[], w: WindowInput): WindowOutput {
-  const trace = unroll(net.kernel, weights, w.inputs, w.start);
+  const trace = unroll(net.kernel, weights, w.inputs, w.start, w.inputFactors);
   const n = trace.steps;
   const states = Array.from({ length: n }, (_, t) => trace.layers.map((l) => l.states[t]!));
   if (w.lossAt.length === 0) return { loss: undefined, grads: undefined, record: undefined, states };

@@ -2,7 +2,8 @@
  * A deep multilayer perceptron for studying gradient flow over depth: `depth` hidden layers
  * z_l = a_{l−1}·W_l + b_l, optionally batch-normalised (Ioffe & Szegedy 2015), a_l = f(z_l),
  * optionally with an identity skip a_l = a_{l−1} + f(z_l) where widths match (He et al. 2016),
- * then a linear output layer.
+ * then a linear output layer. In training mode, inverted dropout (Srivastava et al. 2014) can
+ * drop each hidden layer's f(z_l) (the branch, when there is a skip) with a rate per layer.
  *
  * Parameters are named like a state_dict: `layer{i}.weight` [in, out], `layer{i}.bias` [out],
  * and with batch norm `layer{i}.gamma`, `layer{i}.beta` [out]; i = 0 … depth, the last being the
@@ -14,7 +15,7 @@
  */
 import { z } from 'zod';
 import { tf } from '../backend/tf.js';
-import type { Rng } from '../random/rng.js';
+import { Rng } from '../random/rng.js';
 import { activation, ACTIVATION_NAMES } from '../activations/activations.js';
 import type { Activation, ActivationName } from '../activations/activations.js';
 import { initializer, INIT_NAMES } from '../init/initializers.js';
@@ -26,6 +27,7 @@ import { batchMoments, batchNormApply, BATCH_NORM_MOMENTUM } from './batch-norm.
 import { lossByName, LOSS_NAMES } from './losses.js';
 import { checkLossInputs } from './loss-inputs.js';
 import type { LossName } from './losses.js';
+import { dropout, dropoutRate, DROPOUT_RATE_EXPECTED } from './dropout.js';
 
 /** Options of {@link MLP}. */
 export interface MLPConfig {
@@ -39,10 +41,16 @@ export interface MLPConfig {
   norm?: 'none' | 'batch';
   /** Identity skip connections around hidden layers whose input and output widths match. Default false. */
   residual?: boolean;
+  /**
+   * Inverted-dropout rate p in [0, 1) of the hidden layers, applied in training mode only: one
+   * number for every hidden layer, or an array with one rate per hidden layer. Default 0
+   * (none); typical 0.1–0.5 (Srivastava et al. 2014 used 0.5).
+   */
+  dropout?: number | number[];
 }
 
 /** Defaults of {@link MLPConfig}. */
-export const MLP_DEFAULTS = { activation: 'tanh', init: 'glorot-uniform', norm: 'none', residual: false } as const;
+export const MLP_DEFAULTS = { activation: 'tanh', init: 'glorot-uniform', norm: 'none', residual: false, dropout: 0 } as const;
 
 const configSchema = z
   .object({
@@ -53,6 +61,9 @@ const configSchema = z
     init: oneOf(INIT_NAMES).default(MLP_DEFAULTS.init),
     norm: oneOf(['none', 'batch'] as const).default(MLP_DEFAULTS.norm),
     residual: z.boolean({ error: 'a boolean' }).default(MLP_DEFAULTS.residual),
+    dropout: z
+      .union([dropoutRate(), z.array(dropoutRate())], { error: `${DROPOUT_RATE_EXPECTED} or an array of them, one per hidden layer` })
+      .default(MLP_DEFAULTS.dropout),
   })
   .strict();
 
@@ -71,10 +82,19 @@ export interface MLPTrace {
   moments: { mean: tf.Tensor; variance: tf.Tensor }[];
 }
 
+/**
+ * Where a training pass gets its dropout keep masks: an {@link Rng} (layer l draws from
+ * `rng.fork('layer{l}')`), or one 0/1 keep mask [batch, width_l] per hidden layer (entries of
+ * layers with rate 0 are ignored and may be undefined).
+ */
+export type MLPDropoutMasks = Rng | readonly (tf.Tensor | undefined)[];
+
 /** Options of a forward pass. */
 export interface MLPForwardOptions {
-  /** Batch norm from batch statistics (true) or running statistics (false). Default false. */
+  /** Training mode: batch norm from batch statistics, dropout on. Default false (evaluation). */
   training?: boolean;
+  /** Keep masks of a training pass; required by {@link mlpForward} when a dropout rate is > 0. */
+  dropout?: MLPDropoutMasks;
   /**
    * Tensors added to each hidden activation a_l (zeros by the caller): the gradient with
    * respect to probe l is ∂L/∂a_l. Used by {@link MLP.gradients}.
@@ -99,6 +119,7 @@ export function mlpForward(
   }
   const act: Activation = activation(spec.activation);
   const depth = sizes.length - 2;
+  const rates = dropoutRates(spec);
   const pre: tf.Tensor[] = [];
   const post: tf.Tensor[] = [];
   const moments: { mean: tf.Tensor; variance: tf.Tensor }[] = [];
@@ -116,6 +137,7 @@ export function mlpForward(
       zl = batchNormApply(zl, stats.mean, stats.variance, p(params, `layer${l}.gamma`), p(params, `layer${l}.beta`));
     }
     let al = act.fn(zl);
+    if (options.training === true && rates[l]! > 0) al = dropout(al, rates[l]!, maskOf(options.dropout, l));
     if (spec.residual && sizes[l] === sizes[l + 1]) al = tf.add(a, al);
     if (options.probes !== undefined) al = tf.add(al, options.probes[l]!);
     pre.push(zl);
@@ -124,6 +146,22 @@ export function mlpForward(
   }
   const output = dense(a, p(params, `layer${depth}.weight`), p(params, `layer${depth}.bias`));
   return { output, pre, post, moments };
+}
+
+/** The dropout rate of each hidden layer. */
+function dropoutRates(spec: MLPSpec): number[] {
+  const depth = spec.layerSizes.length - 2;
+  return typeof spec.dropout === 'number' ? new Array<number>(depth).fill(spec.dropout) : spec.dropout;
+}
+
+function maskOf(masks: MLPDropoutMasks | undefined, l: number): tf.Tensor | Rng {
+  if (masks === undefined) {
+    throw invalidArgument('mlpForward', 'options.dropout', masks, 'an Rng or one keep mask per hidden layer in training mode with dropout');
+  }
+  if (masks instanceof Rng) return masks.fork(`layer${l}`);
+  const m = masks[l];
+  if (!(m instanceof tf.Tensor)) throw invalidArgument('mlpForward', `options.dropout[${l}]`, m, 'a keep mask [batch, width] (the layer has dropout)');
+  return m;
 }
 
 /** A variable made from `t`, which is disposed (tf.variable copies). Names stay unset: tfjs names are global. */
@@ -169,14 +207,22 @@ export class MLP {
   readonly params: Record<string, tf.Variable>;
   /** Batch-norm running statistics and batch counts, by name (empty without batch norm). */
   readonly buffers: Record<string, tf.Variable>;
+  private readonly dropoutRng: Rng;
+  private dropoutPasses = 0;
 
   /**
-   * @param config layer sizes, activation, init, norm, residual
-   * @param rng weights are drawn from `rng.fork('layer{i}')`
+   * @param config layer sizes, activation, init, norm, residual, dropout
+   * @param rng weights are drawn from `rng.fork('layer{i}')`; the dropout masks of the n-th
+   *   training pass (0-based) from `rng.fork('dropout/pass{n}/layer{l}')`
    * @throws ValidationError naming the bad field
    */
   constructor(config: MLPConfig, rng: Rng) {
     this.spec = parseOptions('MLP', configSchema, config);
+    const hidden = this.spec.layerSizes.length - 2;
+    if (Array.isArray(this.spec.dropout) && this.spec.dropout.length !== hidden) {
+      throw invalidArgument('MLP', 'dropout', this.spec.dropout, `one rate or an array of ${hidden} (one per hidden layer)`);
+    }
+    this.dropoutRng = rng.fork('dropout');
     const init = initializer(this.spec.init);
     const sizes = this.spec.layerSizes;
     this.params = {};
@@ -202,9 +248,19 @@ export class MLP {
     return this.spec.layerSizes.length - 2;
   }
 
-  /** Logits [batch, output] for x [batch, input]. */
-  forward(x: tf.Tensor, options: { training?: boolean } = {}): tf.Tensor {
-    return tf.tidy(() => mlpForward(this.spec, this.params, this.buffers, x, options).output);
+  /**
+   * Logits [batch, output] for x [batch, input]. Evaluation mode by default; a training-mode
+   * pass with dropout draws fresh masks (see the constructor) unless `options.dropout` gives them.
+   */
+  forward(x: tf.Tensor, options: { training?: boolean; dropout?: MLPDropoutMasks } = {}): tf.Tensor {
+    const dropout = this.dropoutFor(options.training === true, options.dropout);
+    return tf.tidy(() => mlpForward(this.spec, this.params, this.buffers, x, { training: options.training, dropout }).output);
+  }
+
+  /** The masks of a pass: the caller's, or the next pass's fork when dropout is on. */
+  private dropoutFor(training: boolean, given: MLPDropoutMasks | undefined): MLPDropoutMasks | undefined {
+    if (given !== undefined || !training || dropoutRates(this.spec).every((r) => r === 0)) return given;
+    return this.dropoutRng.fork(`pass${this.dropoutPasses++}`);
   }
 
   /**
@@ -213,12 +269,20 @@ export class MLP {
    * PyTorch forward in train mode does).
    * @param x [batch, input]
    * @param target labels [batch] (int32) or targets shaped like the output
+   * @param options training mode (default true: batch statistics, dropout on) and, optionally,
+   *   the dropout keep masks (default: the next pass's fork, see the constructor)
    * @throws ValidationError for no rows or a class label outside [0, outputs) (read back once)
    */
-  gradients(x: tf.Tensor, target: tf.Tensor, loss: LossName, options: { training?: boolean } = {}): MLPGradients {
+  gradients(
+    x: tf.Tensor,
+    target: tf.Tensor,
+    loss: LossName,
+    options: { training?: boolean; dropout?: MLPDropoutMasks } = {},
+  ): MLPGradients {
     if (!(LOSS_NAMES as readonly string[]).includes(loss)) throw invalidArgument('MLP.gradients', 'loss', loss, `one of ${LOSS_NAMES.join(', ')}`);
     checkLossInputs('MLP.gradients', x, target, loss, this.spec.layerSizes[this.spec.layerSizes.length - 1]!);
     const training = options.training ?? true;
+    const dropout = this.dropoutFor(training, options.dropout);
     const names = Object.keys(this.params);
     const sizes = this.spec.layerSizes;
     const batch = x.shape[0]!;
@@ -227,7 +291,7 @@ export class MLP {
     const f = (...xs: tf.Tensor[]): tf.Scalar => {
       const params: Record<string, tf.Tensor> = {};
       names.forEach((n, i) => (params[n] = xs[i]!));
-      const trace = mlpForward(this.spec, params, this.buffers, x, { training, probes: xs.slice(names.length) });
+      const trace = mlpForward(this.spec, params, this.buffers, x, { training, dropout, probes: xs.slice(names.length) });
       kept.pre = trace.pre.map((t) => tf.keep(t));
       kept.post = trace.post.map((t) => tf.keep(t));
       kept.moments = trace.moments.map((m) => ({ mean: tf.keep(m.mean), variance: tf.keep(m.variance) }));

@@ -2,7 +2,7 @@
  * Stochastic gradient descent with momentum, Nesterov momentum, dampening and L2 weight decay,
  * with exactly the semantics of `torch.optim.SGD`:
  *
- *   d = g + λ·θ                                   (weight decay, coupled L2)
+ *   d = g + λ₁·sign(θ) + λ·θ                      (L1 penalty, then weight decay, coupled L2)
  *   b = d                    on the first step with μ ≠ 0
  *   b = μ·b + (1 − τ)·d      afterwards           (τ = dampening)
  *   d = d + μ·b (Nesterov)   or   d = b
@@ -10,7 +10,8 @@
  *
  * The momentum μ may follow a schedule, e.g. Hinton's 0.5 for the first epochs then 0.9
  * ("A Practical Guide to Training Restricted Boltzmann Machines", 2010, sect. 9); changing μ
- * between steps behaves as setting `param_groups[0]['momentum']` in PyTorch.
+ * between steps behaves as setting `param_groups[0]['momentum']` in PyTorch. PyTorch has no L1
+ * option: λ₁·sign(θ) is what adding `λ₁·Σ|θ|` to the loss gives (see `penalties.ts`).
  *
  * References: Polyak (1964); Sutskever, Martens, Dahl & Hinton (2013), "On the importance of
  * initialization and momentum in deep learning"; PyTorch `torch/optim/sgd.py`.
@@ -20,6 +21,7 @@ import { tf } from '../backend/tf.js';
 import { invalidArgument } from '../errors/gradlab-error.js';
 import { nonNegativeNumber, parseOptions, probability } from '../errors/schema.js';
 import { clipConfigSchema } from './clipping.js';
+import { penalisedGradient } from './penalties.js';
 import type { ClipConfig } from './clipping.js';
 import { Optimizer } from './optimizer.js';
 import type { UpdateContext } from './optimizer.js';
@@ -39,12 +41,17 @@ export interface SGDConfig {
   dampening?: number;
   /** L2 weight decay λ ≥ 0 (default 0), added to the gradient after clipping: d = g + λθ. */
   weightDecay?: number;
+  /**
+   * L1 penalty λ₁ ≥ 0 (default 0): the subgradient λ₁·sign(θ) of λ₁‖θ‖₁ (sign(0) = 0) is added
+   * to the gradient after clipping, before the weight decay. Typical 1e-5–1e-3.
+   */
+  l1?: number;
   /** Gradient clipping applied to the raw gradients before weight decay (default none). */
   clip?: ClipConfig;
 }
 
 /** Defaults of {@link SGDConfig}, as in `torch.optim.SGD`. */
-export const SGD_DEFAULTS = Object.freeze({ momentum: 0, nesterov: false, dampening: 0, weightDecay: 0 });
+export const SGD_DEFAULTS = Object.freeze({ momentum: 0, nesterov: false, dampening: 0, weightDecay: 0, l1: 0 });
 
 const momentumSchema = z.custom<number | MomentumSchedule>(
   (v) => typeof v === 'function' || (typeof v === 'number' && Number.isFinite(v) && v >= 0),
@@ -57,12 +64,13 @@ const sgdSchema = z.strictObject({
   nesterov: z.boolean({ error: 'a boolean' }).optional(),
   dampening: probability().optional(),
   weightDecay: nonNegativeNumber().optional(),
+  l1: nonNegativeNumber().optional(),
   clip: clipConfigSchema.optional(),
 });
 
 /**
- * SGD with optional (Nesterov) momentum, dampening, weight decay and clipping; matches
- * `torch.optim.SGD` step for step (checked against PyTorch fixtures in the tests).
+ * SGD with optional (Nesterov) momentum, dampening, weight decay, L1 penalty and clipping;
+ * matches `torch.optim.SGD` step for step (L1: as the loss term λ₁·Σ|θ| would) (checked against PyTorch fixtures in the tests).
  *
  * Cost per step: O(#parameters) elementwise work, ~3–8 tensor ops per parameter, one readback.
  * State: one momentum buffer per parameter when μ ≠ 0.
@@ -80,6 +88,8 @@ export class SGD extends Optimizer {
   readonly dampening: number;
   /** L2 weight decay λ. */
   readonly weightDecay: number;
+  /** L1 penalty λ₁. */
+  readonly l1: number;
   private currentMomentum = 0;
 
   /**
@@ -95,6 +105,7 @@ export class SGD extends Optimizer {
     this.nesterov = c.nesterov ?? SGD_DEFAULTS.nesterov;
     this.dampening = c.dampening ?? SGD_DEFAULTS.dampening;
     this.weightDecay = c.weightDecay ?? SGD_DEFAULTS.weightDecay;
+    this.l1 = c.l1 ?? SGD_DEFAULTS.l1;
     if (this.nesterov && typeof this.momentum === 'number' && this.momentum <= 0) {
       throw invalidArgument('SGD', 'momentum', this.momentum, 'a number > 0 when nesterov is true');
     }
@@ -120,8 +131,7 @@ export class SGD extends Optimizer {
   }
 
   protected update(name: string, param: tf.Variable, grad: tf.Tensor, ctx: UpdateContext): void {
-    let d = grad;
-    if (this.weightDecay !== 0) d = tf.add(d, tf.mul(param, this.weightDecay));
+    let d = penalisedGradient(grad, param, this.l1, this.weightDecay);
     const mu = this.currentMomentum;
     if (mu !== 0) {
       const buf = this.getSlot('momentum', name, param.shape);

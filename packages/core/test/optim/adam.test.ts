@@ -9,15 +9,16 @@ const G = [
 ];
 
 /** Adam written out in doubles, Kingma & Ba Algorithm 1 in torch's arrangement. */
-function reference(config: Required<Omit<AdamConfig, 'clip'>>, steps: number): number[][] {
+function reference(config: Required<Omit<AdamConfig, 'clip' | 'l1'>> & { l1?: number }, steps: number): number[][] {
   const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd } = config;
+  const l1 = config.l1 ?? 0;
   const p = [...P0];
   const m = [0, 0];
   const v = [0, 0];
   const out: number[][] = [];
   for (let t = 1; t <= steps; t++) {
     for (let i = 0; i < 2; i++) {
-      const d = G[t - 1]![i]! + wd * p[i]!;
+      const d = G[t - 1]![i]! + l1 * Math.sign(p[i]!) + wd * p[i]!;
       m[i] = b1 * m[i]! + (1 - b1) * d;
       v[i] = b2 * v[i]! + (1 - b2) * d * d;
       const denom = Math.sqrt(v[i]!) / Math.sqrt(1 - b2 ** t) + eps;
@@ -65,6 +66,15 @@ describe('Adam', () => {
     const actual = run(cfg, 2);
     const expected = reference(cfg, 2);
     actual.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(expected[i]![j]!, 5)));
+  });
+
+  test('L1 penalty: the subgradient l1·sign(θ) joins the gradient before the moments', () => {
+    const cfg = { learningRate: 0.05, beta1: 0.8, beta2: 0.99, epsilon: 1e-3, weightDecay: 0.1, l1: 0.3 };
+    const actual = run(cfg, 2);
+    const expected = reference(cfg, 2);
+    actual.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(expected[i]![j]!, 5)));
+    // ... and it changes the trajectory.
+    expect(Math.abs(actual[1]![0]! - reference({ ...cfg, l1: 0 }, 2)[1]![0]!)).toBeGreaterThan(1e-3);
   });
 
   test('defaults are those of torch.optim.Adam', () => {

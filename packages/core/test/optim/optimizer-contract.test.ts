@@ -1,6 +1,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import {
   Adam,
+  AdamW,
   Rng,
   SGD,
   ShapeError,
@@ -16,6 +17,8 @@ const makers: [string, () => Optimizer][] = [
   ['SGD momentum + nesterov + wd + clip', () => new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clip: { mode: 'global-norm', max: 1 } })],
   ['Adam', () => new Adam({ learningRate: 0.01 })],
   ['Adam + wd + value clip', () => new Adam({ learningRate: 0.01, weightDecay: 1e-2, clip: { mode: 'value', max: 0.5 } })],
+  ['SGD + l1', () => new SGD({ learningRate: 0.1, momentum: 0.5, l1: 1e-3 })],
+  ['AdamW + l1 + global-norm clip', () => new AdamW({ learningRate: 0.01, l1: 1e-3, clip: { mode: 'global-norm', max: 1 } })],
 ];
 
 function model(rng: Rng): NamedVariables {
@@ -129,7 +132,7 @@ describe.each(makers)('%s', (_, make) => {
     const rng = new Rng(6);
     const params = model(rng);
     const opt = make();
-    const name = opt instanceof SGD ? 'SGD' : 'Adam';
+    const name = opt instanceof SGD ? 'SGD' : opt instanceof AdamW ? 'AdamW' : 'Adam';
     const wrongShape = { 'layer0.weight': tf.zeros([3, 4]) };
     const step = (g: unknown): unknown => opt.step(params, g as NamedTensors);
     expect(() => step(wrongShape)).toThrow(ShapeError);
