@@ -25,7 +25,7 @@
 import { ValidationError, tf } from '@gradlab/core';
 import { DBM } from './deep-boltzmann-machine.js';
 import type { MeanFieldMarginals } from './deep-boltzmann-machine.js';
-import { ENUMERATION_CHUNK, MAX_EXACT_UNITS, binaryStates } from './exact-likelihood.js';
+import { ENUMERATION_CHUNK, MAX_EXACT_UNITS, binaryStates, logAddExp } from './exact-likelihood.js';
 
 function checkDBM(where: string, dbm: DBM): void {
   if (!(dbm instanceof DBM)) throw new ValidationError(`${where}: expected dbm to be a DBM, got ${typeof dbm}`);
@@ -35,13 +35,6 @@ function checkDBM(where: string, dbm: DBM): void {
   }
 }
 
-/** log(e^a + e^b) in float64. */
-function logAddExp(a: number, b: number): number {
-  if (a === -Infinity) return b;
-  if (b === -Infinity) return a;
-  const m = Math.max(a, b);
-  return m + Math.log(Math.exp(a - m) + Math.exp(b - m));
-}
 
 /** c1·h1 + Σ_m softplus(h1·W2_m + c2_m) for states h1 [K, H1] → [K] (call inside tidy). */
 function topTerm(dbm: DBM, h1: tf.Tensor2D): tf.Tensor1D {

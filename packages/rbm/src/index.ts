@@ -50,3 +50,4 @@ export type { DBMPretrainConfig } from './dbm-pretraining.js';
 export { trainDBM, DBMTrainer, dbmAscentDirection, DBM_TRAIN_DEFAULTS } from './train-dbm.js';
 export type { TrainDBMConfig, DBMTrainerConfig, DBMEpochStats, DBMChainStatistics } from './train-dbm.js';
 export { dbmExactLogPartition, dbmLogProbability, dbmExactLogLikelihood, meanFieldLowerBound } from './dbm-exact-likelihood.js';
+export { dbnLogProbability, dbnExactLogLikelihood } from './dbn-exact-likelihood.js';
