@@ -9,7 +9,7 @@
  *   log P*(v)   = b·v + log Σ_h1 exp(c1·h1 + v·W1·h1 + Σ_m softplus(h1·W2_m + c2_m)),
  *   log P(v)    = log P*(v) − log Z.
  *
- * The lower bound of a factorised Q with marginals μ1, μ2 (Salakhutdinov & Hinton 2009, eq. 6):
+ * The lower bound of a factorised Q with marginals μ1, μ2 (Salakhutdinov & Hinton 2009, sect. 3):
  *
  *   log P(v) ≥ b·v + c1·μ1 + c2·μ2 + v·W1·μ1 + μ1·W2·μ2 + H(μ1) + H(μ2) − log Z,
  *
@@ -20,7 +20,7 @@
  * for n rows.
  *
  * References: R. Salakhutdinov & G. E. Hinton (2009), "Deep Boltzmann machines", AISTATS,
- * sects. 2.2 (the bound) and 4 (likelihoods estimated by AIS, which this checks on tiny models).
+ * sects. 3 (the bound) and 4 (likelihoods estimated by AIS; this is the exact value on tiny models).
  */
 import { ValidationError, tf } from '@gradlab/core';
 import { DBM } from './deep-boltzmann-machine.js';

@@ -1,6 +1,6 @@
 /**
  * Greedy layer-wise pretraining of a two-hidden-layer DBM (Salakhutdinov & Hinton 2009,
- * sect. 3.1, Fig. 2), with the modified RBMs of `replicated-rbm.ts`:
+ * sect. 3.1), with the modified RBMs of `replicated-rbm.ts`:
  *
  * 1. the bottom RBM (v, h1) with doubled bottom-up input, P(h1 | v) = σ(2·v·W1 + c), is trained
  *    on the data;
@@ -16,7 +16,7 @@
  * constructor and pretraining is deterministic given the `Rng`.
  *
  * References: R. Salakhutdinov & G. E. Hinton (2009), "Deep Boltzmann machines", AISTATS,
- * sect. 3.1; R. Salakhutdinov & G. E. Hinton (2012), Neural Computation 24(8), sect. 4.
+ * sect. 3.1; R. Salakhutdinov & G. E. Hinton (2012), Neural Computation 24(8).
  */
 import { ValidationError, tf, type Rng } from '@gradlab/core';
 import type { DBM } from './deep-boltzmann-machine.js';

@@ -15,7 +15,8 @@
  *
  * iterated a fixed number of times (optionally damped) from the bottom-up pass
  * μ1 = σ(2·v·W1 + c1), μ2 = σ(μ1·W2 + c2) (the doubled weights stand in for h2's missing
- * top-down input, as in Salakhutdinov & Hinton 2012, sect. 4). Each sweep updates μ1 given μ2,
+ * top-down input; the pretraining is what makes this single bottom-up pass a sensible start,
+ * Salakhutdinov & Hinton 2012). Each sweep updates μ1 given μ2,
  * then μ2 given μ1: both are exact coordinate maximisations of the variational lower bound, so
  * the undamped iteration never lowers it.
  *
@@ -38,7 +39,7 @@ import { DEFAULT_WEIGHT_STD } from './rbm-init.js';
 import { unrollToMLP } from './unroll-mlp.js';
 import type { ToMLPOptions } from './unroll-mlp.js';
 
-/** Default number of mean-field sweeps (Salakhutdinov's code uses 10 for MNIST). */
+/** Default number of mean-field sweeps after the bottom-up pass. */
 export const DEFAULT_MEAN_FIELD_ITERATIONS = 10;
 
 /** Options of {@link DBM}. */
@@ -103,7 +104,7 @@ const meanFieldSchema = z.strictObject({
 export interface DBMToMLPOptions extends ToMLPOptions {
   /**
    * 'plain' (default): the MLP [V, H1, H2, out] with layers (W1, c1), (W2, c2), input the data.
-   * 'mean-field': the paper's network (sect. 4, Fig. 5): input [v, q(h2 | v)] of width V + H2
+   * 'mean-field': the paper's fine-tuning network (sect. 4): input [v, q(h2 | v)] of width V + H2
    * (build it with {@link DBM.meanFieldInput}), first layer [W1; W2ᵀ] and c1, then (W2, c2).
    */
   input?: 'plain' | 'mean-field';
@@ -348,7 +349,7 @@ export class DBM {
   /**
    * A logistic MLP initialised from the DBM, plus a new output layer, for supervised
    * fine-tuning: 'plain' [V, H1, H2, out] with (W1, c1), (W2, c2); or 'mean-field'
-   * [V + H2, H1, H2, out] with first layer [W1; W2ᵀ] (Salakhutdinov & Hinton 2009, sect. 4, Fig. 5),
+   * [V + H2, H1, H2, out] with first layer [W1; W2ᵀ] (Salakhutdinov & Hinton 2009, sect. 4),
    * fed with {@link DBM.meanFieldInput}.
    * @param numOutputs width of the new output layer
    * @param rng the output layer's initialisation

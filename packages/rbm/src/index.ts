@@ -51,3 +51,4 @@ export { trainDBM, DBMTrainer, dbmAscentDirection, DBM_TRAIN_DEFAULTS } from './
 export type { TrainDBMConfig, DBMTrainerConfig, DBMEpochStats, DBMChainStatistics } from './train-dbm.js';
 export { dbmExactLogPartition, dbmLogProbability, dbmExactLogLikelihood, meanFieldLowerBound } from './dbm-exact-likelihood.js';
 export { dbnLogProbability, dbnExactLogLikelihood } from './dbn-exact-likelihood.js';
+export { dbmAnnealedImportanceSampling, dbmAsBipartiteRBM } from './dbm-ais.js';

@@ -24,8 +24,8 @@
  * times that; the factor is absorbed into the learning rate).
  *
  * References: R. Salakhutdinov & G. E. Hinton (2009), "Deep Boltzmann machines", AISTATS,
- * sect. 3.1 and Fig. 2; R. Salakhutdinov & G. E. Hinton (2012), "An efficient learning procedure
- * for deep Boltzmann machines", Neural Computation 24(8), sect. 4.
+ * sect. 3.1; R. Salakhutdinov & G. E. Hinton (2012), "An efficient learning procedure for deep
+ * Boltzmann machines", Neural Computation 24(8).
  */
 import { ValidationError, tf, type Rng } from '@gradlab/core';
 import { RBM } from './rbm.js';

@@ -1,5 +1,5 @@
 /**
- * The DBM learning rule (Salakhutdinov & Hinton 2009, sect. 3, Algorithm 1): stochastic
+ * The DBM learning rule (Salakhutdinov & Hinton 2009, sect. 3): stochastic
  * approximation of the log-likelihood gradient, a difference of data-dependent and model
  * statistics,
  *

@@ -3,6 +3,8 @@ import { Rng, barsAndStripes, tf } from '@gradlab/core';
 import {
   DBM,
   DBMTrainer,
+  dbmAnnealedImportanceSampling,
+  dbmAsBipartiteRBM,
   dbmAscentDirection,
   dbmExactLogLikelihood,
   dbmExactLogPartition,
@@ -73,6 +75,22 @@ describe('DBM exact likelihood (h1 enumerated, v and h2 summed out)', () => {
   test('rejects a first hidden layer too large to enumerate, in one line', () => {
     const dbm = new DBM({ layerSizes: [2, 26, 1] }, new Rng(1));
     expect(() => dbmExactLogPartition(dbm)).toThrow(/^dbmExactLogPartition: expected the first hidden layer to have at most 25 units \(it is enumerated\), got 26$/);
+    dbm.dispose();
+  });
+});
+
+describe('DBM partition function by AIS (the DBM as an RBM over h1 and [v, h2])', () => {
+  test('the bipartite RBM has the DBM\'s log Z exactly; AIS over h1 lands within 3 standard errors (or 0.1 nats) of it', () => {
+    const dbm = randomDBM([12, 8, 5], 14, 0.6);
+    const rbm = dbmAsBipartiteRBM(dbm);
+    expect([rbm.numVisible, rbm.numHidden]).toEqual([8, 17]);
+    const exact = dbmExactLogPartition(dbm);
+    expect(exactLogPartition(rbm)).toBeCloseTo(exact, 4);
+    rbm.dispose();
+    const n0 = tf.memory().numTensors;
+    const ais = dbmAnnealedImportanceSampling(dbm, new Rng(15), { numRuns: 100, numBetas: 1000 });
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(Math.abs(ais.logZ - exact)).toBeLessThan(Math.max(0.1, 3 * ais.stdErr));
     dbm.dispose();
   });
 });
