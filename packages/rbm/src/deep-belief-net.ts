@@ -303,8 +303,8 @@ export class DBN {
   }
 }
 
-/** b = logit(mean) (binary visibles) or mean (Gaussian visibles) of the data's columns. */
-function setVisibleBiasFromData(rbm: RBM, x: tf.Tensor): void {
+/** b = logit(mean) (binary visibles) or mean (Gaussian visibles) of the data's columns (shared with the DBM's pretraining). */
+export function setVisibleBiasFromData(rbm: RBM, x: tf.Tensor): void {
   const b = tf.tidy(() => {
     const m = tf.mean(x, 0);
     if (rbm.visibleType === 'gaussian') return m;

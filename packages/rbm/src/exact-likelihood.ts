@@ -49,8 +49,8 @@ export function binaryStates(n: number, start: number, count: number): tf.Tensor
   return tf.tensor2d(out, [count, n]);
 }
 
-/** log(e^a + e^b) in float64. */
-function logAddExp(a: number, b: number): number {
+/** log(e^a + e^b) in float64 (shared by the DBM and DBN enumerations). */
+export function logAddExp(a: number, b: number): number {
   if (a === -Infinity) return b;
   if (b === -Infinity) return a;
   const m = Math.max(a, b);

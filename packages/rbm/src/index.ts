@@ -1,8 +1,8 @@
 /**
  * @gradlab/rbm — restricted Boltzmann machines (binary and Gaussian visibles) trained by CD-k,
  * PCD and FPCD; exact, annealed-importance-sampling and pseudo log-likelihoods; deep belief
- * nets and (denoising, stacked, deep) autoencoders, with greedy layer-wise pretraining and
- * unrolling into core MLPs for fine-tuning. Everything public is exported by name from here.
+ * nets, two-hidden-layer deep Boltzmann machines and (denoising, stacked, deep) autoencoders,
+ * with greedy layer-wise pretraining and unrolling into core MLPs for fine-tuning. Everything public is exported by name from here.
  */
 export { RBM, VISIBLE_TYPES, HIDDEN_TYPES } from './rbm.js';
 export type { RBMParams, VisibleType, HiddenType } from './rbm.js';
@@ -43,3 +43,12 @@ export type { BackpropConfig, BackpropEpochStats, ReconstructionModel } from './
 export type { ToMLPOptions } from './unroll-mlp.js';
 export { saveAutoencoderTorchWeights, loadDeepAutoencoderTorchWeights, loadStackedAutoencoderTorchWeights } from './autoencoder-torch-weights.js';
 export type { AutoencoderTorchOptions } from './autoencoder-torch-weights.js';
+
+export { DBM, DEFAULT_MEAN_FIELD_ITERATIONS } from './deep-boltzmann-machine.js';
+export type { DBMConfig, DBMParams, DBMState, MeanFieldMarginals, MeanFieldOptions, DBMToMLPOptions } from './deep-boltzmann-machine.js';
+export type { DBMPretrainConfig } from './dbm-pretraining.js';
+export { trainDBM, DBMTrainer, dbmAscentDirection, DBM_TRAIN_DEFAULTS } from './train-dbm.js';
+export type { TrainDBMConfig, DBMTrainerConfig, DBMEpochStats, DBMChainStatistics } from './train-dbm.js';
+export { dbmExactLogPartition, dbmLogProbability, dbmExactLogLikelihood, meanFieldLowerBound } from './dbm-exact-likelihood.js';
+export { dbnLogProbability, dbnExactLogLikelihood } from './dbn-exact-likelihood.js';
+export { dbmAnnealedImportanceSampling, dbmAsBipartiteRBM } from './dbm-ais.js';
