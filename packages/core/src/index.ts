@@ -60,6 +60,15 @@ export { MLP, mlpForward } from './nn/mlp.js';
 export type { MLPConfig, MLPForwardOptions, MLPGradients } from './nn/mlp.js';
 export { saveMLPTorchWeights, loadMLPTorchWeights, mlpFromStateDict, mlpToStateDict } from './nn/mlp-torch-weights.js';
 export type { MLPTorchOptions } from './nn/mlp-torch-weights.js';
+export { conv2d } from './nn/conv2d.js';
+export type { Conv2dOptions } from './nn/conv2d.js';
+export { pool2d } from './nn/pool2d.js';
+export type { PoolName } from './nn/pool2d.js';
+export { ConvNet, convNetForward } from './nn/conv-net.js';
+export type { ConvNetConfig, ConvNetGradients } from './nn/conv-net.js';
+export { convNetLayerGradients } from './nn/conv-net-probes.js';
+export type { ConvLayerGradient } from './nn/conv-net-probes.js';
+export { convNetToStateDict, convNetFromStateDict, saveConvNetTorchWeights, loadConvNetTorchWeights } from './nn/conv-net-torch-weights.js';
 
 // ---- optim (SGD, momentum, Adam, clipping, weight decay), probe, gradcheck ----
 export { Optimizer } from './optim/optimizer.js';
