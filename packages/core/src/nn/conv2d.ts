@@ -70,7 +70,7 @@ function validConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tenso
   return tf.customGrad((x, w, save) => {
     const xs = x as tf.Tensor4D;
     const ws = w as tf.Tensor4D;
-    save([xs, ws]);
+    (save as tf.GradSaveFunc)([xs, ws]);
     return {
       value: tf.conv2d(xs, ws, stride, 'valid'),
       gradFunc: (dy, saved) => {

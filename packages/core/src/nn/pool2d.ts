@@ -35,7 +35,7 @@ export function pool2d(x: tf.Tensor, kind: PoolName, size: number): tf.Tensor4D 
 function maxPool(size: number): (x: tf.Tensor4D) => tf.Tensor4D {
   return tf.customGrad((x, save) => {
     const xs = x as tf.Tensor4D;
-    save([xs]);
+    (save as tf.GradSaveFunc)([xs]);
     return {
       value: tf.maxPool(xs, size, size, 'valid'),
       gradFunc: (dy, saved) => {

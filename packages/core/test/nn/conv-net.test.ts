@@ -79,11 +79,11 @@ describe('ConvNet', () => {
     expect(rows.map((r) => r.positions)).toEqual([64, 16, 4]);
     expect(rows.map((r) => r.params)).toEqual([36, 144, 144]);
     rows.forEach((r, l) => {
-      const w = g.grads[`conv${l}.weight`]!.dataSync();
+      const w = Array.from(g.grads[`conv${l}.weight`]!.dataSync());
       const l2 = Math.sqrt(w.reduce((s, v) => s + v * v, 0));
       expect(r.gradL2).toBeCloseTo(l2, 6);
       expect(r.gradRmsPerParam).toBeCloseTo(l2 / Math.sqrt(w.length), 6);
-      const h = g.activationGrads[l]!.dataSync();
+      const h = Array.from(g.activationGrads[l]!.dataSync());
       expect(r.gradActL2).toBeCloseTo(Math.sqrt(h.reduce((s, v) => s + v * v, 0)), 6);
       expect(g.activationGrads[l]!.shape).toEqual([5, ...net.spec.layers[l]!.outSize, 4]);
     });
