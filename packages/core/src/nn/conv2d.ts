@@ -9,10 +9,9 @@
  * asymmetrically when the stride exceeds 1 and PyTorch never does.
  *
  * The backward pass is written here (`tf.customGrad`) because tfjs-wasm 4.22 registers no
- * `Conv2DBackpropFilter` kernel: ∂L/∂x is the transposed convolution (`Conv2DBackpropInput`,
- * which wasm has), and ∂L/∂W is one plain matMul of the input patches (im2col, the kh·kw
- * strided slices of x side by side) transposed with ∂L/∂y: the sum over every batch element and
- * output position that makes a shared weight's gradient (LeCun et al. 1998).
+ * `Conv2DBackpropFilter` kernel: ∂L/∂x is a forward convolution of the dilated, padded ∂L/∂y
+ * with the flipped kernel, and ∂L/∂W a sum over every batch element and output position, the
+ * sum that makes a shared weight's gradient (LeCun et al. 1998).
  */
 import { tf } from '../backend/tf.js';
 import { ShapeError } from '../errors/gradlab-error.js';
@@ -53,16 +52,49 @@ export function conv2d(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor, option
   });
 }
 
-/** Input patches [batch·h'·w', kh·kw·in] in (i, j, c) order, the flattening of a [kh, kw, in, out] kernel. */
-function patches(x: tf.Tensor4D, kh: number, kw: number, stride: number, oh: number, ow: number): tf.Tensor2D {
-  const [b, , , c] = x.shape;
-  const cols: tf.Tensor4D[] = [];
+/**
+ * ∂L/∂x of a 'valid' convolution: the full correlation of ∂L/∂y, dilated by the stride, with the
+ * kernel flipped and its in/out axes swapped, a forward `conv2d` (tfjs-wasm's own transposed
+ * convolution runs ~15× slower at the sizes here). `r` extra zero rows / columns at the end give
+ * back the input rows the strided kernel never reached.
+ */
+function inputGradient(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: readonly number[], stride: number): tf.Tensor4D {
+  const [b, oh, ow, out] = dy.shape;
+  const [kh, kw] = w.shape;
+  let g: tf.Tensor4D = dy;
+  if (stride > 1) {
+    const spread = tf.pad(tf.reshape(dy, [b, oh, 1, ow, 1, out]), [[0, 0], [0, 0], [0, stride - 1], [0, 0], [0, stride - 1], [0, 0]]);
+    g = tf.slice(tf.reshape(spread, [b, oh * stride, ow * stride, out]), [0, 0, 0, 0], [b, (oh - 1) * stride + 1, (ow - 1) * stride + 1, out]);
+  }
+  const rh = inShape[1]! - ((oh - 1) * stride + kh);
+  const rw = inShape[2]! - ((ow - 1) * stride + kw);
+  const padded = tf.pad(g, [[0, 0], [kh - 1, kh - 1 + rh], [kw - 1, kw - 1 + rw], [0, 0]]);
+  const flipped = tf.reverse(tf.transpose(w, [0, 1, 3, 2]), [0, 1]) as tf.Tensor4D;
+  return tf.conv2d(padded, flipped, 1, 'valid');
+}
+
+/**
+ * ∂L/∂W [kh, kw, in, out]: for each kernel offset (i, j), the input values it met (one strided
+ * slice of x, [N = batch·h'·w', in]) times ∂L/∂y [N, out], summed over the N positions: the sum
+ * that makes a shared weight's gradient. The product has a transposed first operand, slow on
+ * wasm per flop but small (in·out·N); concatenating all patches first (im2col) costs more.
+ */
+function kernelGradient(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, stride: number): tf.Tensor4D {
+  const [b, oh, ow, out] = dy.shape;
+  const c = x.shape[3];
+  const n = b * oh * ow;
+  const g = tf.reshape(dy, [n, out]) as tf.Tensor2D;
+  const parts: tf.Tensor2D[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      cols.push(tf.stridedSlice(x, [0, i, j, 0], [b, i + stride * (oh - 1) + 1, j + stride * (ow - 1) + 1, c], [1, stride, stride, 1]) as tf.Tensor4D);
+      const seen =
+        stride === 1
+          ? tf.slice(x, [0, i, j, 0], [b, oh, ow, c])
+          : tf.stridedSlice(x, [0, i, j, 0], [b, i + stride * (oh - 1) + 1, j + stride * (ow - 1) + 1, c], [1, stride, stride, 1]);
+      parts.push(tf.matMul(tf.reshape(seen, [n, c]) as tf.Tensor2D, g, true, false));
     }
   }
-  return tf.reshape(cols.length === 1 ? cols[0]! : tf.concat(cols, 3), [b * oh * ow, kh * kw * c]);
+  return tf.reshape(tf.stack(parts), [kh, kw, c, out]);
 }
 
 /** The 'valid' convolution x [b, h, w, in] ⋆ W [kh, kw, in, out] with its gradient written out. */
@@ -76,12 +108,7 @@ function validConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tenso
       gradFunc: (dy, saved) => {
         const [sx, sw] = saved as [tf.Tensor4D, tf.Tensor4D];
         const g = dy as tf.Tensor4D;
-        const [b, oh, ow, out] = g.shape;
-        const [kh, kw, cin] = sw.shape;
-        const dx = tf.conv2dTranspose(g, sw, sx.shape, stride, 'valid');
-        // Explicit transpose, then a plain matMul: tfjs-wasm multiplies transposed operands ~10× slower.
-        const dw = tf.matMul(tf.transpose(patches(sx, kh, kw, stride, oh, ow)), tf.reshape(g, [b * oh * ow, out]));
-        return [dx, tf.reshape(dw, [kh, kw, cin, out])];
+        return [inputGradient(g, sw, sx.shape, stride), kernelGradient(sx, g, sw.shape[0], sw.shape[1], stride)];
       },
     };
   }) as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
