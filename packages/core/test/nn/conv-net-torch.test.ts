@@ -125,3 +125,13 @@ test('a ConvNet built in gradlab round-trips through the PyTorch layout (flatten
   back.dispose();
   net.dispose();
 });
+
+test('gradlab-check.safetensors (scripts/write-convnet-check.ts; PyTorch loads it: make_convnet_fixture.py check) reloads with its metadata config and gives its logits', async () => {
+  const j = JSON.parse(readFileSync(join(dir, 'gradlab-check.json'), 'utf8')) as { x: { shape: number[]; data: number[] }; eval_output: number[] };
+  const net = await loadConvNetTorchWeights(join(dir, 'gradlab-check.safetensors'));
+  const x = tf.tensor(j.x.data, j.x.shape);
+  const logits = net.forward(x);
+  expect(maxRelError(logits.dataSync(), j.eval_output)).toBeLessThan(1e-6);
+  tf.dispose([x, logits]);
+  net.dispose();
+});
