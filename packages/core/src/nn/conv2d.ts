@@ -64,7 +64,7 @@ function inputGradient(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: readonly number
   let g: tf.Tensor4D = dy;
   if (stride > 1) {
     const spread = tf.pad(tf.reshape(dy, [b, oh, 1, ow, 1, out]), [[0, 0], [0, 0], [0, stride - 1], [0, 0], [0, stride - 1], [0, 0]]);
-    g = tf.slice(tf.reshape(spread, [b, oh * stride, ow * stride, out]), [0, 0, 0, 0], [b, (oh - 1) * stride + 1, (ow - 1) * stride + 1, out]);
+    g = tf.slice(tf.reshape(spread, [b, oh * stride, ow * stride, out]), [0, 0, 0, 0], [b, (oh - 1) * stride + 1, (ow - 1) * stride + 1, out]) as tf.Tensor4D;
   }
   const rh = inShape[1]! - ((oh - 1) * stride + kh);
   const rw = inShape[2]! - ((ow - 1) * stride + kw);
