@@ -15,6 +15,7 @@ import { temporalOrderExperiment } from './temporal-order.js';
 import { copyMemoryExperiment } from './copy-memory.js';
 import { longTimeLagExperiment } from './long-time-lag.js';
 import { dbmVsDbn } from './dbm-vs-dbn.js';
+import { weightSharing } from './weight-sharing.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
@@ -30,4 +31,5 @@ export const EXPERIMENTS = experimentMap([
   copyMemoryExperiment,
   longTimeLagExperiment,
   dbmVsDbn,
+  weightSharing,
 ]);

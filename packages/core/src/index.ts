@@ -63,6 +63,15 @@ export type { MLPConfig, MLPForwardOptions, MLPGradients, MLPDropoutMasks } from
 export { dropout, dropoutMask, dropoutRate } from './nn/dropout.js';
 export { saveMLPTorchWeights, loadMLPTorchWeights, mlpFromStateDict, mlpToStateDict } from './nn/mlp-torch-weights.js';
 export type { MLPTorchOptions } from './nn/mlp-torch-weights.js';
+export { conv2d } from './nn/conv2d.js';
+export type { Conv2dOptions } from './nn/conv2d.js';
+export { pool2d } from './nn/pool2d.js';
+export type { PoolName } from './nn/pool2d.js';
+export { ConvNet, convNetForward } from './nn/conv-net.js';
+export type { ConvNetConfig, ConvNetGradients } from './nn/conv-net.js';
+export { convNetLayerGradients } from './nn/conv-net-probes.js';
+export type { ConvLayerGradient } from './nn/conv-net-probes.js';
+export { convNetToStateDict, convNetFromStateDict, saveConvNetTorchWeights, loadConvNetTorchWeights } from './nn/conv-net-torch-weights.js';
 
 // ---- optim (SGD, momentum, Adam, clipping, weight decay), probe, gradcheck ----
 export { Optimizer } from './optim/optimizer.js';

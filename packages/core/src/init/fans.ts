@@ -1,7 +1,9 @@
 /**
  * Fan-in and fan-out of a weight shape. gradlab stores dense kernels as [fanIn, fanOut]
  * (x · W, as tfjs does), so fanIn = shape[0], fanOut = shape[1]; a 1-D shape has fanIn =
- * fanOut = its length.
+ * fanOut = its length. Convolution kernels are stored [kh, kw, in, out] (tfjs's layout), so the
+ * leading receptive field multiplies both: fanIn = kh·kw·in, fanOut = kh·kw·out, PyTorch's fans
+ * for its [out, in, kh, kw] weight.
  */
 import { invalidArgument } from '../errors/gradlab-error.js';
 
