@@ -1,8 +1,12 @@
 /**
  * A deep multilayer perceptron for studying gradient flow over depth: `depth` hidden layers
  * z_l = a_{l−1}·W_l + b_l, optionally batch-normalised (Ioffe & Szegedy 2015), a_l = f(z_l),
- * optionally with an identity skip a_l = a_{l−1} + f(z_l) where widths match (He et al. 2016),
- * then a linear output layer.
+ * optionally with an identity skip a_l = a_{l−1} + s·f(z_l) where widths match (He et al. 2016),
+ * then a linear output layer. The branch scale s (default 1) is the remedy for deep residual
+ * nets whose gradients grow with depth: s = 1/√depth keeps the variance added by the branches
+ * bounded however deep the net (Hanin & Rolnick 2018, "How to start training: the effect of
+ * initialization and architecture", NeurIPS; the fixed-scale relative of Fixup, Zhang, Dauphin &
+ * Ma 2019, and SkipInit, De & Smith 2020, which learn it from 0).
  *
  * Parameters are named like a state_dict: `layer{i}.weight` [in, out], `layer{i}.bias` [out],
  * and with batch norm `layer{i}.gamma`, `layer{i}.beta` [out]; i = 0 … depth, the last being the
@@ -19,7 +23,7 @@ import { activation, ACTIVATION_NAMES } from '../activations/activations.js';
 import type { Activation, ActivationName } from '../activations/activations.js';
 import { initializer, INIT_NAMES } from '../init/initializers.js';
 import type { InitName } from '../init/initializers.js';
-import { oneOf, parseOptions, positiveInt } from '../errors/schema.js';
+import { oneOf, parseOptions, positiveInt, positiveNumber } from '../errors/schema.js';
 import { ShapeError, invalidArgument } from '../errors/gradlab-error.js';
 import { dense } from './dense.js';
 import { batchMoments, batchNormApply, BATCH_NORM_MOMENTUM } from './batch-norm.js';
@@ -38,10 +42,15 @@ export interface MLPConfig {
   norm?: 'none' | 'batch';
   /** Identity skip connections around hidden layers whose input and output widths match. Default false. */
   residual?: boolean;
+  /**
+   * Scale s of each residual branch, a_l = a_{l−1} + s·f(z_l); ignored without `residual`.
+   * 1/√depth bounds the growth of activations and gradients over depth. Default 1; > 0.
+   */
+  residualScale?: number;
 }
 
 /** Defaults of {@link MLPConfig}. */
-export const MLP_DEFAULTS = { activation: 'tanh', init: 'glorot-uniform', norm: 'none', residual: false } as const;
+export const MLP_DEFAULTS = { activation: 'tanh', init: 'glorot-uniform', norm: 'none', residual: false, residualScale: 1 } as const;
 
 const configSchema = z
   .object({
@@ -52,6 +61,7 @@ const configSchema = z
     init: oneOf(INIT_NAMES).default(MLP_DEFAULTS.init),
     norm: oneOf(['none', 'batch'] as const).default(MLP_DEFAULTS.norm),
     residual: z.boolean({ error: 'a boolean' }).default(MLP_DEFAULTS.residual),
+    residualScale: positiveNumber().default(MLP_DEFAULTS.residualScale),
   })
   .strict();
 
@@ -115,7 +125,7 @@ export function mlpForward(
       zl = batchNormApply(zl, stats.mean, stats.variance, p(params, `layer${l}.gamma`), p(params, `layer${l}.beta`));
     }
     let al = act.fn(zl);
-    if (spec.residual && sizes[l] === sizes[l + 1]) al = tf.add(a, al);
+    if (spec.residual && sizes[l] === sizes[l + 1]) al = tf.add(a, spec.residualScale === 1 ? al : tf.mul(al, spec.residualScale));
     if (options.probes !== undefined) al = tf.add(al, options.probes[l]!);
     pre.push(zl);
     post.push(al);
@@ -170,7 +180,7 @@ export class MLP {
   readonly buffers: Record<string, tf.Variable>;
 
   /**
-   * @param config layer sizes, activation, init, norm, residual
+   * @param config layer sizes, activation, init, norm, residual, residualScale
    * @param rng weights are drawn from `rng.fork('layer{i}')`
    * @throws ValidationError naming the bad field
    */
