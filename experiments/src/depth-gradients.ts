@@ -1,19 +1,23 @@
 /**
- * depth-gradients — how does the gradient ‖∂L/∂W_l‖ change with layer l, for activation ×
- * initialisation × {plain, batch norm, residual}, at initialisation and over the first SGD
- * steps?
+ * depth-gradients — how does the gradient ‖∂L/∂W_l‖ and ‖∂L/∂h_l‖ change with layer l, for
+ * activation × initialisation × {plain, batch norm, residual, scaled residual}, at
+ * initialisation and over the first SGD steps?
  *
  * Reproduces the depth half of Glorot & Bengio (2010), "Understanding the difficulty of
  * training deep feedforward neural networks" (Shapeset-3×2, sigmoid/tanh/softsign, "standard"
- * U[±1/√n] vs normalised init) and He et al. (2015) (ReLU needs Var(W) = 2/n), with the two
- * architectural remedies that followed: batch normalisation (Ioffe & Szegedy 2015) and
- * residual links (He et al. 2016). Data: the Shapeset-like synthetic images of @gradlab/core.
+ * U[±1/√n] vs normalised init) and He et al. (2015) (ReLU needs Var(W) = 2/n; leaky ReLU
+ * 2/((1+a²)n)), with the two architectural remedies that followed: batch normalisation (Ioffe &
+ * Szegedy 2015) and residual links (He et al. 2016), and the remedy for deep residual nets
+ * whose gradients still grow with depth: branches scaled by 1/√depth (Hanin & Rolnick 2018).
+ * Large initial weights (16× Glorot's variance) show the explosion side. Data: the
+ * Shapeset-like synthetic images of @gradlab/core.
  *
  * One row per (cell, seed, recorded step, hidden layer l = 1 … depth).
  */
 import {
   MLP,
   Rng,
+  type MLPConfig,
   SGD,
   activation as activationByName,
   oneOf,
@@ -28,12 +32,29 @@ import {
 import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { depthGradientsFinding } from './findings/depth-gradients.js';
 
-/** Activations compared. */
-export const DEPTH_ACTIVATIONS = ['sigmoid', 'tanh', 'relu'] as const;
-/** Initialisations compared: Glorot's "standard" U[±1/√n], Glorot, He, orthogonal, N(0, 0.01²). */
-export const DEPTH_INITS = ['standard', 'glorot-uniform', 'he-normal', 'orthogonal', 'normal-0.01'] as const;
+/** Activations compared (leaky ReLU with slope 0.01 and ELU with α = 1, PyTorch's defaults). */
+export const DEPTH_ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky-relu', 'elu'] as const;
+/**
+ * Initialisations compared: Glorot's "standard" U[±1/√n], Glorot, He, orthogonal, N(0, 0.01²),
+ * and Glorot with gain 4 (16× its variance: large initial weights).
+ */
+export const DEPTH_INITS = ['standard', 'glorot-uniform', 'he-normal', 'orthogonal', 'normal-0.01', 'glorot-uniform-x4'] as const;
 /** Architectural variants. */
-export const DEPTH_VARIANTS = ['plain', 'batchnorm', 'residual'] as const;
+export const DEPTH_VARIANTS = ['plain', 'batchnorm', 'residual', 'residual-scaled'] as const;
+/** An architectural variant. */
+export type DepthVariant = (typeof DEPTH_VARIANTS)[number];
+
+/**
+ * The MLP options of each variant for a net of `depth` hidden layers. 'residual-scaled' scales
+ * every residual branch by 1/√depth, so the variance the branches add stays bounded as depth
+ * grows (Hanin & Rolnick 2018).
+ */
+export const VARIANT_OPTIONS: Record<DepthVariant, (depth: number) => Pick<MLPConfig, 'norm' | 'residual' | 'residualScale'>> = {
+  plain: () => ({}),
+  batchnorm: () => ({ norm: 'batch' }),
+  residual: () => ({ residual: true }),
+  'residual-scaled': (depth) => ({ residual: true, residualScale: 1 / Math.sqrt(depth) }),
+};
 
 const configSchema = z
   .object({
@@ -57,6 +78,7 @@ const configSchema = z
     learningRate: positiveNumber(),
     activations: z.array(oneOf(DEPTH_ACTIVATIONS)).min(1),
     inits: z.array(oneOf(DEPTH_INITS)).min(1),
+    /** Architectural variants; all but 'plain' run at the deepest depth only. */
     variants: z.array(oneOf(DEPTH_VARIANTS)).min(1),
   })
   .strict();
@@ -84,9 +106,11 @@ export const DEPTH_GRADIENT_COLUMNS = [
   'loss',
 ] as const;
 
-type Cell = { depth: number; activation: (typeof DEPTH_ACTIVATIONS)[number]; init: (typeof DEPTH_INITS)[number]; variant: (typeof DEPTH_VARIANTS)[number] };
+/** One cell of the grid. */
+export type DepthCell = { depth: number; activation: (typeof DEPTH_ACTIVATIONS)[number]; init: (typeof DEPTH_INITS)[number]; variant: DepthVariant };
 
-function runCell(cell: Cell & { seed: number }, config: DepthGradientsConfig, rng: Rng): Row[] {
+/** The rows of one cell and seed (see {@link DEPTH_GRADIENT_COLUMNS}, less the cell's own columns). */
+export function depthGradientRows(cell: DepthCell & { seed: number }, config: DepthGradientsConfig, rng: Rng): Row[] {
   const inputSize = config.imageSize * config.imageSize;
   // Data and batch order depend on the seed only, so every cell of a seed sees the same images.
   const seedRng = new Rng(cell.seed).fork('depth-gradients');
@@ -96,8 +120,7 @@ function runCell(cell: Cell & { seed: number }, config: DepthGradientsConfig, rn
       layerSizes: [inputSize, ...Array<number>(cell.depth).fill(config.width), data.numClasses],
       activation: cell.activation,
       init: cell.init,
-      norm: cell.variant === 'batchnorm' ? 'batch' : 'none',
-      residual: cell.variant === 'residual',
+      ...VARIANT_OPTIONS[cell.variant](cell.depth),
     },
     rng.fork('init'),
   );
@@ -145,22 +168,40 @@ function runCell(cell: Cell & { seed: number }, config: DepthGradientsConfig, rn
 }
 
 /** The depth-gradients experiment. */
-export const depthGradients = defineExperiment<DepthGradientsConfig, Cell>({
+export const depthGradients = defineExperiment<DepthGradientsConfig, DepthCell>({
   finding: depthGradientsFinding,
   name: 'depth-gradients',
   description:
-    'How does the gradient norm ‖∂L/∂W_l‖ change with layer l, for activation × initialisation × {plain, batch norm, residual}, at initialisation and during the first SGD steps?',
+    'How do the gradient norms ‖∂L/∂W_l‖ and ‖∂L/∂h_l‖ change with layer l, for activation × initialisation × {plain, batch norm, residual, residual scaled by 1/√depth}, at initialisation and during the first SGD steps?',
   configSchema,
   sizes: {
-    quick: { seeds: [1], depths: [5, 20], width: 64, imageSize: 16, trainSize: 512, batchSize: 64, steps: 4, recordEvery: 4, learningRate: 0.05, ...ALL },
-    full: { seeds: [1, 2, 3], depths: [5, 10, 20, 30, 50], width: 128, imageSize: 32, trainSize: 2048, batchSize: 64, steps: 50, recordEvery: 10, learningRate: 0.05, ...ALL },
+    quick: {
+      seeds: [1],
+      depths: [5, 16],
+      width: 64,
+      imageSize: 16,
+      trainSize: 512,
+      batchSize: 64,
+      steps: 4,
+      recordEvery: 4,
+      learningRate: 0.05,
+      ...ALL,
+      inits: ['standard', 'glorot-uniform', 'he-normal', 'glorot-uniform-x4'],
+    },
+    full: { seeds: [1, 2, 3], depths: [5, 20, 50], width: 128, imageSize: 32, trainSize: 2048, batchSize: 64, steps: 10, recordEvery: 10, learningRate: 0.05, ...ALL },
   },
+  // The architectures are compared at the deepest depth; shallower depths run plain nets only
+  // (the Glorot & Bengio ratios and the mean-field factors), which keeps the full size cheap.
   grid: (c) =>
     c.depths.flatMap((depth) =>
-      c.activations.flatMap((activation) => c.inits.flatMap((init) => c.variants.map((variant) => ({ depth, activation, init, variant })))),
+      c.activations.flatMap((activation) =>
+        c.inits.flatMap((init) =>
+          c.variants.filter((v) => v === 'plain' || depth === Math.max(...c.depths)).map((variant) => ({ depth, activation, init, variant })),
+        ),
+      ),
     ),
   columns: DEPTH_GRADIENT_COLUMNS,
-  run: async (cell, config, ctx) => recordDivergence(ctx, await runCell(cell, config, ctx.rng), { step: 'step', watch: ['loss'] }),
+  run: async (cell, config, ctx) => recordDivergence(ctx, depthGradientRows(cell, config, ctx.rng), { step: 'step', watch: ['loss'] }),
   summary: {
     by: ['depth', 'activation', 'init', 'variant', 'step', 'layer'],
     values: ['grad_l2', 'grad_rms', 'grad_act_l2', 'act_mean', 'act_std', 'saturation', 'loss'],
@@ -189,7 +230,25 @@ export const depthGradients = defineExperiment<DepthGradientsConfig, Cell>({
         xTitle: 'hidden layer l (1 = nearest the input)',
         yTitle: '‖∂L/∂W_l‖ (log scale)',
       });
-    const out = [{ file: 'grad-vs-layer-init.svg', spec: chart(0, 'at initialisation') }];
+    const actGrads = lineChart({
+      data: rows
+        .filter((r) => r['depth'] === deepest && r['step'] === 0)
+        .map((r) => ({ layer: r['layer']!, grad_act_l2: r['grad_act_l2']!, init: r['init']!, activation: r['activation']!, variant: r['variant']! })),
+      x: 'layer',
+      y: 'grad_act_l2',
+      color: 'variant',
+      facetColumn: 'activation',
+      facetRow: 'init',
+      logY: true,
+      band: seeds > 1 ? 'minmax' : 'none',
+      title: `‖∂L/∂h_l‖ against layer by architecture, depth ${deepest}, at initialisation (${seedNote})`,
+      xTitle: 'hidden layer l (1 = nearest the input)',
+      yTitle: '‖∂L/∂h_l‖ (log scale)',
+    });
+    const out = [
+      { file: 'grad-vs-layer-init.svg', spec: chart(0, 'at initialisation') },
+      { file: 'act-grad-vs-layer-by-variant.svg', spec: actGrads },
+    ];
     if (lastStep > 0) out.push({ file: 'grad-vs-layer-trained.svg', spec: chart(lastStep, `after ${lastStep} SGD steps`) });
     return out;
   },

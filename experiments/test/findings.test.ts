@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import type { Row } from '@gradlab/lab';
-import { depthGradientsFinding } from '../src/findings/depth-gradients.js';
 import { timeGradientsFinding } from '../src/findings/time-gradients.js';
 import { explodingClippingFinding, holdsOverSeeds, runBroken, runLearned } from '../src/findings/exploding-clipping.js';
 import { tbpttWindowFinding } from '../src/findings/tbptt-window.js';
@@ -21,34 +20,6 @@ test('number format: 3 significant digits, exponents outside [1e-3, 1e5), mean �
   expect([fmt(0.123456), fmt(1.5e-9), fmt(123456), fmt(0), fmt(NaN), fmt(Infinity), fmt(1e-7)]).toEqual(['0.123', '1.5e-9', '1.23e+5', '0', 'n/a', '∞', '1e-7']);
   expect(fmtSeeds([1, 3])).toBe('2 ± 1.41');
   expect(fmtSeeds([0.5])).toBe('0.5');
-});
-
-/** depth-gradients rows: ‖∂L/∂h_l‖ = r^(D−l) for the given per-layer ratio r. */
-function depthRows(ratios: Record<string, number[]>, D = 5): Row[] {
-  return Object.entries(ratios).flatMap(([init, perSeed]) =>
-    perSeed.flatMap((r, s) =>
-      Array.from({ length: D }, (_, i) => ({ depth: D, activation: 'tanh', init, variant: 'plain', seed: s + 1, step: 0, layer: i + 1, grad_act_l2: r ** (D - 1 - i), grad_l2: 1 })),
-    ),
-  );
-}
-const depthConfig = { depths: [5], seeds: [1, 2], width: 8, imageSize: 8, batchSize: 4 };
-
-describe('depth-gradients finding', () => {
-  test.each([
-    [{ standard: [0.57, 0.6], 'glorot-uniform': [0.9, 0.95] }, 'reproduced'],
-    [{ standard: [0.57, 0.8], 'glorot-uniform': [0.9, 0.95] }, 'partly'], // one seed of the standard init does not shrink
-    [{ standard: [0.95, 0.9], 'glorot-uniform': [0.5, 0.6] }, 'not'],
-  ])('%j → %s', (ratios, verdict) => {
-    const f = depthGradientsFinding(depthRows(ratios), depthConfig);
-    expect(f.verdict).toBe(verdict);
-    expect(f.keyNumbers.rows.find((r) => r[1] === 'standard')![2]).toBe(fmtSeeds(ratios.standard));
-  });
-
-  test('no tanh/standard cells: not, saying why', () => {
-    const f = depthGradientsFinding(depthRows({ 'glorot-uniform': [1] }), depthConfig);
-    expect(f.verdict).toBe('not');
-    expect(f.why).toMatch(/^the run has no plain tanh network with the standard and the Glorot initialisation/);
-  });
 });
 
 /** time-gradients rows with jac = c·rate^lag. */

@@ -157,10 +157,14 @@ export function mlpToStateDict(mlp: MLP, values?: Record<string, tf.Tensor>): Re
  * @param mlp the model (not changed)
  * @param path destination (parent folders are created; written atomically)
  * @param metadata extra string entries for `__metadata__`
- * @throws ValidationError for a bad argument; GradlabError (E_IO) when the file cannot be written
+ * @throws ValidationError for a bad argument or a residual MLP with residualScale ≠ 1; GradlabError (E_IO) when the file cannot be written
  * @example await saveMLPTorchWeights(net, 'mlp.safetensors'); // torch: model.load_state_dict(load_file('mlp.safetensors'))
  */
 export async function saveMLPTorchWeights(mlp: MLP, path: string, metadata: Record<string, string> = {}): Promise<void> {
+  // The file would load as an unscaled residual net: refuse rather than lose the scale.
+  if (mlp instanceof MLP && mlp.spec.residual && mlp.spec.residualScale !== 1) {
+    throw new ValidationError(`saveMLPTorchWeights: expected residualScale 1 (the file cannot record a branch scale), got ${mlp.spec.residualScale}`);
+  }
   const sd = mlpToStateDict(mlp);
   try {
     const arrays: Record<string, SafetensorsArray> = {};

@@ -1,9 +1,14 @@
 /**
  * A deep multilayer perceptron for studying gradient flow over depth: `depth` hidden layers
  * z_l = a_{l−1}·W_l + b_l, optionally batch-normalised (Ioffe & Szegedy 2015), a_l = f(z_l),
- * optionally with an identity skip a_l = a_{l−1} + f(z_l) where widths match (He et al. 2016),
+ * optionally with an identity skip a_l = a_{l−1} + s·f(z_l) where widths match (He et al. 2016),
  * then a linear output layer. In training mode, inverted dropout (Srivastava et al. 2014) can
  * drop each hidden layer's f(z_l) (the branch, when there is a skip) with a rate per layer.
+ * The branch scale s (default 1) is the remedy for deep residual
+ * nets whose gradients grow with depth: s = 1/√depth keeps the variance added by the branches
+ * bounded however deep the net (Hanin & Rolnick 2018, "How to start training: the effect of
+ * initialization and architecture", NeurIPS; the fixed-scale relative of Fixup, Zhang, Dauphin &
+ * Ma 2019, and SkipInit, De & Smith 2020, which learn it from 0).
  *
  * Parameters are named like a state_dict: `layer{i}.weight` [in, out], `layer{i}.bias` [out],
  * and with batch norm `layer{i}.gamma`, `layer{i}.beta` [out]; i = 0 … depth, the last being the
@@ -20,7 +25,7 @@ import { activation, ACTIVATION_NAMES } from '../activations/activations.js';
 import type { Activation, ActivationName } from '../activations/activations.js';
 import { initializer, INIT_NAMES } from '../init/initializers.js';
 import type { InitName } from '../init/initializers.js';
-import { oneOf, parseOptions, positiveInt } from '../errors/schema.js';
+import { oneOf, parseOptions, positiveInt, positiveNumber } from '../errors/schema.js';
 import { ShapeError, invalidArgument } from '../errors/gradlab-error.js';
 import { dense } from './dense.js';
 import { batchMoments, batchNormApply, BATCH_NORM_MOMENTUM } from './batch-norm.js';
@@ -47,10 +52,15 @@ export interface MLPConfig {
    * (none); typical 0.1–0.5 (Srivastava et al. 2014 used 0.5).
    */
   dropout?: number | number[];
+  /**
+   * Scale s of each residual branch, a_l = a_{l−1} + s·f(z_l); ignored without `residual`.
+   * 1/√depth bounds the growth of activations and gradients over depth. Default 1; > 0.
+   */
+  residualScale?: number;
 }
 
 /** Defaults of {@link MLPConfig}. */
-export const MLP_DEFAULTS = { activation: 'tanh', init: 'glorot-uniform', norm: 'none', residual: false, dropout: 0 } as const;
+export const MLP_DEFAULTS = { activation: 'tanh', init: 'glorot-uniform', norm: 'none', residual: false, dropout: 0, residualScale: 1 } as const;
 
 const configSchema = z
   .object({
@@ -64,6 +74,7 @@ const configSchema = z
     dropout: z
       .union([dropoutRate(), z.array(dropoutRate())], { error: `${DROPOUT_RATE_EXPECTED} or an array of them, one per hidden layer` })
       .default(MLP_DEFAULTS.dropout),
+    residualScale: positiveNumber().default(MLP_DEFAULTS.residualScale),
   })
   .strict();
 
@@ -138,7 +149,7 @@ export function mlpForward(
     }
     let al = act.fn(zl);
     if (options.training === true && rates[l]! > 0) al = dropout(al, rates[l]!, maskOf(options.dropout, l));
-    if (spec.residual && sizes[l] === sizes[l + 1]) al = tf.add(a, al);
+    if (spec.residual && sizes[l] === sizes[l + 1]) al = tf.add(a, spec.residualScale === 1 ? al : tf.mul(al, spec.residualScale));
     if (options.probes !== undefined) al = tf.add(al, options.probes[l]!);
     pre.push(zl);
     post.push(al);
@@ -211,7 +222,7 @@ export class MLP {
   private dropoutPasses = 0;
 
   /**
-   * @param config layer sizes, activation, init, norm, residual, dropout
+   * @param config layer sizes, activation, init, norm, residual, residualScale, dropout
    * @param rng weights are drawn from `rng.fork('layer{i}')`; the dropout masks of the n-th
    *   training pass (0-based) from `rng.fork('dropout/pass{n}/layer{l}')`
    * @throws ValidationError naming the bad field

@@ -46,6 +46,7 @@ describe('initialiser statistics against their formulas', () => {
     ['he uniform', heUniform(), 2 / fanIn, Math.sqrt(6 / fanIn)],
     ['lecun normal', lecunNormal(), 1 / fanIn, undefined],
     ['N(0, 0.01²)', normal(0.01), 1e-4, undefined],
+    ["'glorot-uniform-x4': 16× Glorot's variance", initializer('glorot-uniform-x4'), (16 * 2) / (fanIn + fanOut), 4 * Math.sqrt(6 / (fanIn + fanOut))],
   ];
   test.each(cases)('%s: variance and range', (_, init, variance, bound) => {
     const w = init([fanIn, fanOut], new Rng(1));

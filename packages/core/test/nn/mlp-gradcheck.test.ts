@@ -10,6 +10,7 @@ const cases: [string, MLPConfig, LossName][] = [
   ['tanh plain', { layerSizes: [5, 6, 6, 6, 3], activation: 'tanh' }, 'softmax-cross-entropy'],
   ['sigmoid batchnorm', { layerSizes: [5, 6, 6, 6, 3], activation: 'sigmoid', norm: 'batch' }, 'softmax-cross-entropy'],
   ['tanh residual', { layerSizes: [5, 6, 6, 6, 2], activation: 'tanh', residual: true }, 'mse'],
+  ['tanh residual, branches scaled by 0.3', { layerSizes: [5, 6, 6, 6, 3], activation: 'tanh', residual: true, residualScale: 0.3 }, 'softmax-cross-entropy'],
   ['elu batchnorm + residual', { layerSizes: [5, 6, 6, 6, 3], activation: 'elu', norm: 'batch', residual: true }, 'softmax-cross-entropy'],
 ];
 

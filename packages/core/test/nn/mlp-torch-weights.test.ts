@@ -225,6 +225,14 @@ describe('bad state_dicts: one message naming the tensor, the value and what was
     tf.dispose([w, b]);
   });
 
+  test('saveMLPTorchWeights refuses a scaled residual net, whose scale the file cannot hold', async () => {
+    const net = new MLP({ layerSizes: [3, 4, 4, 2], residual: true, residualScale: 0.5 }, new Rng(0));
+    await expect(saveMLPTorchWeights(net, join(tmp, 'scaled.safetensors'))).rejects.toThrow(
+      /^saveMLPTorchWeights: expected residualScale 1 \(the file cannot record a branch scale\), got 0\.5$/,
+    );
+    net.dispose();
+  });
+
   test('mlpToStateDict refuses names the MLP does not have', () => {
     const net = new MLP({ layerSizes: [2, 2] }, new Rng(0));
     const t = tf.zeros([2]);

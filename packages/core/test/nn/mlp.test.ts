@@ -84,6 +84,23 @@ describe('MLP', () => {
     net.dispose();
   });
 
+  test('residualScale s: each square hidden layer adds s·f(z_l) to its input; the first (non-square) layer has no skip', () => {
+    const s = 0.25;
+    const rng = new Rng(8);
+    const net = new MLP({ layerSizes: [3, 4, 4, 4, 2], activation: 'tanh', residual: true, residualScale: s }, rng.fork('net'));
+    const x = rng.fork('x').normalTensor([5, 3]);
+    const expected = tf.tidy(() => {
+      const layer = (a: tf.Tensor, l: number) => tf.tanh(tf.add(tf.matMul(a, net.params[`layer${l}.weight`]!), net.params[`layer${l}.bias`]!));
+      let a = layer(x, 0);
+      for (let l = 1; l <= 2; l++) a = tf.add(a, tf.mul(s, layer(a, l)));
+      return tf.add(tf.matMul(a, net.params['layer3.weight']!), net.params['layer3.bias']!);
+    });
+    const out = net.forward(x);
+    expect(maxRelError(out.dataSync(), expected.dataSync())).toBeLessThan(1e-5);
+    tf.dispose([x, out, expected]);
+    net.dispose();
+  });
+
   test('the same seed gives the same weights; another seed different ones', () => {
     const a = new MLP({ layerSizes: [4, 3, 2] }, new Rng(1));
     const b = new MLP({ layerSizes: [4, 3, 2] }, new Rng(1));
@@ -126,6 +143,7 @@ describe('MLP', () => {
       /MLP: expected activation to be one of "sigmoid", "tanh", "relu".*got "swish"/,
     );
     expect(() => new MLP({ layerSizes: [4, 3], depth: 3 } as never, rng)).toThrow(/MLP: unknown option "depth"/);
+    expect(() => new MLP({ layerSizes: [4, 3], residual: true, residualScale: 0 }, rng)).toThrow(/^MLP: expected residualScale to be a finite number > 0, got 0$/);
     const net = new MLP({ layerSizes: [4, 3] }, rng);
     const x = tf.zeros([2, 5]);
     expect(() => net.forward(x)).toThrow(/MLP: expected input of shape \[batch, 4\], got \[2,5\]/);
