@@ -103,6 +103,8 @@ async function instantiate(threads: number): Promise<ThreadedModule> {
     writeFileSync(workerPath, wasmWorkerContents.replace(/\n/g, '\\n'));
     let fail: (err: unknown) => void = () => {};
     const failed = new Promise<never>((_, reject) => (fail = reject));
+    // onAbort may fire long after loading (a runtime abort): never leave that rejection unhandled.
+    failed.catch(() => {});
     const ready = factory({
       locateFile: (path, prefix) => (path.endsWith('.worker.js') ? workerPath : prefix + path),
       mainScriptUrlOrBlob: gluePath,
