@@ -1,7 +1,7 @@
 /**
  * @gradlab/rbm — restricted Boltzmann machines (binary and Gaussian visibles) trained by CD-k,
  * PCD and FPCD; exact, annealed-importance-sampling and pseudo log-likelihoods; deep belief
- * nets, two-hidden-layer deep Boltzmann machines and (denoising, stacked, deep) autoencoders,
+ * nets, two-hidden-layer deep Boltzmann machines and (denoising, contractive, stacked, deep) autoencoders,
  * with greedy layer-wise pretraining and unrolling into core MLPs for fine-tuning. Everything public is exported by name from here.
  */
 export { RBM, VISIBLE_TYPES, HIDDEN_TYPES } from './rbm.js';
