@@ -107,7 +107,7 @@ export class LogisticPCA {
    */
   reconstruct(x: tf.Tensor2D): tf.Tensor2D {
     const a = this.encode(x);
-    const y = tf.tidy(() => tf.sigmoid(tf.add(tf.matMul(a, this.basis), this.bias)));
+    const y = tf.tidy(() => tf.sigmoid(tf.add(tf.matMul(a, this.basis), this.bias)) as tf.Tensor2D);
     a.dispose();
     return y;
   }
@@ -192,8 +192,8 @@ function descend(
         lossParts.push(g.loss);
         if (trainBasis) {
           const [v0, b0] = [dV, db];
-          dV = v0 === undefined ? g.dV : tf.tidy(() => tf.add(v0, g.dV));
-          db = b0 === undefined ? g.db : tf.tidy(() => tf.add(b0, g.db));
+          dV = v0 === undefined ? g.dV : tf.tidy(() => tf.add(v0, g.dV) as tf.Tensor2D);
+          db = b0 === undefined ? g.db : tf.tidy(() => tf.add(b0, g.db) as tf.Tensor1D);
           if (v0 !== undefined) tf.dispose([v0, b0!, g.dV, g.db]);
         } else {
           tf.dispose([g.dV, g.db]);

@@ -31,13 +31,12 @@ const MAX_QL_ITERATIONS = 60;
  */
 export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen {
   if (!Number.isInteger(n) || n < 1 || a.length !== n * n) throw new ShapeError(`symmetricEigen: expected a to hold n × n = ${n} × ${n} numbers, got ${a.length}`);
-  const v = Float64Array.from(a); // row-major, V[i][j] = v[i * n + j]
+  const v = Float64Array.from(a); // a is symmetric: row-major and column-major storage agree
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   tridiagonalize(v, d, e, n);
-  // QL rotates pairs of columns of V; rows of W = Vᵀ keep those pairs contiguous.
-  const w = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[j * n + i] = v[i * n + j]!;
+  // v holds V column-major, i.e. W = Vᵀ row-major: QL rotates pairs of columns of V, which are contiguous rows of W.
+  const w = v;
   diagonalize(w, d, e, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y]! - d[x]! || x - y);
   const values = new Float64Array(n);
@@ -53,9 +52,11 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen 
   return { values, vectors };
 }
 
-/** Householder reduction of v (symmetric, overwritten by the orthogonal transform) to tridiagonal d (diagonal), e (sub-diagonal). */
+/** Householder reduction of v (symmetric, overwritten by the orthogonal transform, stored column-major) to tridiagonal d (diagonal), e (sub-diagonal). */
 function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
-  const V = (i: number, j: number) => v[i * n + j]!;
+  // Column-major: V(i, j) = v[j·n + i], so the inner loops over k, which walk columns of V, are contiguous.
+  const V = (i: number, j: number) => v[j * n + i]!;
+  const at = (i: number, j: number) => j * n + i;
   for (let j = 0; j < n; j++) d[j] = V(n - 1, j);
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
@@ -65,8 +66,8 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
       e[i] = d[i - 1]!;
       for (let j = 0; j < i; j++) {
         d[j] = V(i - 1, j);
-        v[i * n + j] = 0;
-        v[j * n + i] = 0;
+        v[at(i, j)] = 0;
+        v[at(j, i)] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -82,7 +83,7 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j]!;
-        v[j * n + i] = f;
+        v[at(j, i)] = f;
         g = e[j]! + V(j, j) * f;
         for (let k = j + 1; k <= i - 1; k++) {
           g += V(k, j) * d[k]!;
@@ -100,33 +101,33 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
       for (let j = 0; j < i; j++) {
         f = d[j]!;
         g = e[j]!;
-        for (let k = j; k <= i - 1; k++) v[k * n + j] = V(k, j) - (f * e[k]! + g * d[k]!);
+        for (let k = j; k <= i - 1; k++) v[at(k, j)] = V(k, j) - (f * e[k]! + g * d[k]!);
         d[j] = V(i - 1, j);
-        v[i * n + j] = 0;
+        v[at(i, j)] = 0;
       }
     }
     d[i] = h;
   }
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
-    v[(n - 1) * n + i] = V(i, i);
-    v[i * n + i] = 1;
+    v[at(n - 1, i)] = V(i, i);
+    v[at(i, i)] = 1;
     const h = d[i + 1]!;
     if (h !== 0) {
       for (let k = 0; k <= i; k++) d[k] = V(k, i + 1) / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
         for (let k = 0; k <= i; k++) g += V(k, i + 1) * V(k, j);
-        for (let k = 0; k <= i; k++) v[k * n + j] = V(k, j) - g * d[k]!;
+        for (let k = 0; k <= i; k++) v[at(k, j)] = V(k, j) - g * d[k]!;
       }
     }
-    for (let k = 0; k <= i; k++) v[k * n + i + 1] = 0;
+    for (let k = 0; k <= i; k++) v[at(k, i + 1)] = 0;
   }
   for (let j = 0; j < n; j++) {
     d[j] = V(n - 1, j);
-    v[(n - 1) * n + j] = 0;
+    v[at(n - 1, j)] = 0;
   }
-  v[(n - 1) * n + (n - 1)] = 1;
+  v[at(n - 1, n - 1)] = 1;
   e[0] = 0;
 }
 
