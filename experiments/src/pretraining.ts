@@ -13,11 +13,19 @@
  * - `sdae`: stacked denoising autoencoders with masking noise, unrolled by
  *   `StackedAutoencoder.toMLP` (Vincent et al. 2008, 2010).
  *
- * Each run records, at the start of fine-tuning (epoch 0) and after every epoch, the L2 norm of
- * ∂L/∂W_l for every layer on a fixed probe batch, the training loss (on a fixed subset) and the
- * test error.
+ * A validation split is carved from the training subset: `validationSize` of its `trainSize`
+ * rows, drawn without replacement by `new Rng(seed).fork('pretraining/validation')` (the same
+ * rows for every initialisation of a seed); pretraining and fine-tuning see only the rest. The
+ * finding selects each run's fine-tuning epoch by its validation error and reads the test
+ * error once, at that epoch; the curves of every epoch stay in the CSV.
  *
- * One row per (init, depth, seed, epoch, layer l = 1 … depth + 1, the last being the output layer).
+ * Each run records, at the start of fine-tuning (epoch 0) and after every epoch, the L2 norm of
+ * ∂L/∂W_l for every layer on a fixed probe batch, the training loss and error (on a fixed subset
+ * of the training rows), the validation error and the test error.
+ *
+ * Rows per (init, depth, seed, epoch): one `split = train` row per layer l = 1 … depth + 1 (the
+ * last being the output layer) with grad_l2, train_loss and error; one `split = validation` and
+ * one `split = test` row with error only.
  *
  * References: G. E. Hinton, S. Osindero & Y.-W. Teh (2006), "A fast learning algorithm for deep
  * belief nets"; Y. Bengio, P. Lamblin, D. Popovici & H. Larochelle (2007), "Greedy layer-wise
@@ -31,6 +39,8 @@ import {
   MLP,
   Rng,
   SGD,
+  ValidationError,
+  trainTestSplit,
   softmaxCrossEntropy,
   INIT_NAMES,
   minibatches,
@@ -61,8 +71,10 @@ const configSchema = z.strictObject({
   depths: z.array(positiveInt()).min(1),
   /** Width of every hidden layer. */
   width: positiveInt(),
-  /** Training examples (the first n of the training file). */
+  /** Training examples (the first n of the training file), the validation rows included. */
   trainSize: positiveInt(),
+  /** Rows of the training subset held out for validation (drawn at random per seed; fewer than trainSize). */
+  validationSize: positiveInt(),
   /** Test examples (the first n of the test file). */
   testSize: positiveInt(),
   /** The `random` initialiser (Glorot & Bengio's "standard" U[±1/√n] by default). */
@@ -98,15 +110,36 @@ export type PretrainingConfig = z.output<typeof configSchema>;
 
 
 /** Columns of pretraining.csv. */
-export const PRETRAINING_COLUMNS = ['init', 'depth', 'seed', 'epoch', 'layer', 'grad_l2', 'train_loss', 'test_error'] as const;
+export const PRETRAINING_COLUMNS = ['init', 'depth', 'seed', 'epoch', 'split', 'layer', 'grad_l2', 'train_loss', 'error'] as const;
 
 type Cell = { init: PretrainingInit; depth: number };
 
+/** The rows `indices` (in that order) of a split as tensors. */
+function rowsOf(d: LabeledData, indices: ArrayLike<number>): { x: tf.Tensor2D; y: tf.Tensor1D } {
+  const f = d.shape[1];
+  const x = new Float32Array(indices.length * f);
+  const y = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i]!;
+    x.set(d.x.subarray(r * f, (r + 1) * f), i * f);
+    y[i] = d.y[r]!;
+  }
+  return { x: tf.tensor2d(x, [indices.length, f]), y: tf.tensor1d(y, 'int32') };
+}
+
 /** The first n rows of a split as tensors. */
 function head(d: LabeledData, n: number): { x: tf.Tensor2D; y: tf.Tensor1D } {
-  const m = Math.min(n, d.shape[0]);
-  const f = d.shape[1];
-  return { x: tf.tensor2d(d.x.subarray(0, m * f), [m, f]), y: tf.tensor1d(d.y.subarray(0, m), 'int32') };
+  return rowsOf(d, Array.from({ length: Math.min(n, d.shape[0]) }, (_, i) => i));
+}
+
+/**
+ * The validation split of a seed: `validationSize` of the first `trainSize` training rows, drawn
+ * by one permutation of `new Rng(seed).fork('pretraining/validation')`; both index lists ascending.
+ */
+export function validationSplit(trainSize: number, validationSize: number, seed: number): { train: Int32Array; validation: Int32Array } {
+  if (!(validationSize < trainSize)) throw new ValidationError(`pretraining: expected validationSize to be below trainSize ${trainSize}, got ${validationSize}`);
+  const { train, test } = trainTestSplit(trainSize, validationSize / trainSize, new Rng(seed).fork('pretraining/validation'));
+  return { train, validation: test };
 }
 
 /** Mean loss and error rate of `net` on (x, y), in chunks of 2,000 rows. */
@@ -147,10 +180,12 @@ function layerGradNorms(net: MLP, x: tf.Tensor, y: tf.Tensor, layers: number): n
 async function runCell(cell: Cell & { seed: number }, config: PretrainingConfig, rng: Rng, dataDir: string | undefined, notice: (m: string) => void): Promise<Row[]> {
   const data = await cachedImageData('pretraining', dataDir, config.trainSize, config.testSize, cell.seed);
   if (data.notice !== undefined) notice(data.notice);
-  const train = head(data.train, config.trainSize);
+  const split = validationSplit(Math.min(config.trainSize, data.train.shape[0]), config.validationSize, cell.seed);
+  const train = rowsOf(data.train, split.train);
+  const validation = rowsOf(data.train, split.validation);
   const test = head(data.test, config.testSize);
-  const probe = head(data.train, config.probeSize);
-  const lossSet = head(data.train, config.lossSubset);
+  const probe = rowsOf(data.train, split.train.subarray(0, config.probeSize));
+  const lossSet = rowsOf(data.train, split.train.subarray(0, config.lossSubset));
   const numClasses = data.train.numClasses;
   const sizes = [train.x.shape[1], ...Array<number>(cell.depth).fill(config.width), numClasses];
   const layers = cell.depth + 1;
@@ -177,9 +212,11 @@ async function runCell(cell: Cell & { seed: number }, config: PretrainingConfig,
     }
     const record = (epoch: number) => {
       const norms = layerGradNorms(net!, probe.x, probe.y, layers);
-      const { loss } = evaluate(net!, lossSet.x, lossSet.y);
-      const { error } = evaluate(net!, test.x, test.y);
-      norms.forEach((g, l) => rows.push({ epoch, layer: l + 1, grad_l2: g, train_loss: loss, test_error: error }));
+      const { loss, error } = evaluate(net!, lossSet.x, lossSet.y);
+      norms.forEach((g, l) => rows.push({ epoch, split: 'train', layer: l + 1, grad_l2: g, train_loss: loss, error }));
+      for (const [name, s] of [['validation', validation], ['test', test]] as const) {
+        rows.push({ epoch, split: name, layer: '', grad_l2: '', train_loss: '', error: evaluate(net!, s.x, s.y).error });
+      }
     };
     record(0);
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
@@ -199,7 +236,7 @@ async function runCell(cell: Cell & { seed: number }, config: PretrainingConfig,
   } finally {
     optimizer.dispose();
     net?.dispose();
-    tf.dispose([train.x, train.y, test.x, test.y, probe.x, probe.y, lossSet.x, lossSet.y]);
+    tf.dispose([train.x, train.y, validation.x, validation.y, test.x, test.y, probe.x, probe.y, lossSet.x, lossSet.y]);
   }
   return rows;
 }
@@ -218,6 +255,7 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
       depths: [3],
       width: 100,
       trainSize: 2000,
+      validationSize: 500,
       testSize: 1000,
       randomInit: 'standard',
       pretrainEpochs: 3,
@@ -234,11 +272,12 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
       lossSubset: 1000,
     },
     full: {
-      seeds: [1],
+      seeds: [1, 2, 3],
       inits: [...PRETRAINING_INITS],
       depths: [3],
       width: 500,
       trainSize: 60_000,
+      validationSize: 10_000,
       testSize: 10_000,
       randomInit: 'standard',
       pretrainEpochs: 5,
@@ -258,15 +297,16 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
   grid: (c) => c.depths.flatMap((depth) => c.inits.map((init) => ({ init, depth }))),
   columns: PRETRAINING_COLUMNS,
   run: async (cell, config, ctx) =>
-    recordDivergence(ctx, await runCell(cell, config, ctx.rng, ctx.dataDir, (m) => ctx.notice(m)), { step: 'epoch', watch: ['train_loss', 'test_error', 'grad_l2'] }),
-  summary: { by: ['init', 'depth', 'epoch', 'layer'], values: ['grad_l2', 'train_loss', 'test_error'] },
+    recordDivergence(ctx, await runCell(cell, config, ctx.rng, ctx.dataDir, (m) => ctx.notice(m)), { step: 'epoch', watch: ['train_loss', 'error', 'grad_l2'] }),
+  summary: { by: ['init', 'depth', 'epoch', 'split', 'layer'], values: ['grad_l2', 'train_loss', 'error'] },
   plots: (rows, config) => {
     const seeds = config.seeds.length;
     const over = seeds > 1 ? `mean of ${seeds} seeds, band` : '';
     const depth = Math.max(...config.depths);
     const atDepth = rows.filter((r) => r['depth'] === depth);
     const curves = atDepth.filter((r) => r['layer'] === 1);
-    const start = atDepth.filter((r) => r['epoch'] === 0);
+    const errors = atDepth.filter((r) => r['split'] === 'validation' || r['split'] === 'test').map((r) => ({ ...r, series: `${r['init']} ${r['split']}` }));
+    const start = atDepth.filter((r) => r['epoch'] === 0 && r['split'] === 'train');
     return [
       {
         file: 'pretraining-grad-vs-layer.svg',
@@ -286,8 +326,8 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
       {
         file: 'pretraining-test-error.svg',
         spec: lineChart({
-          data: curves, x: 'epoch', y: 'test_error', color: 'init', band: seeds > 1 ? 'stdev' : 'none',
-          title: `Test error during fine-tuning, depth ${depth}`, ...(seeds > 1 ? { subtitle: `${over} ± 1 std` } : {}), xTitle: 'epoch', yTitle: 'test error',
+          data: errors, x: 'epoch', y: 'error', color: 'series', band: seeds > 1 ? 'stdev' : 'none',
+          title: `Validation and test error during fine-tuning, depth ${depth}`, subtitle: `the finding reads the test error at the epoch of least validation error${seeds > 1 ? `; ${over} ± 1 std` : ''}`, xTitle: 'epoch', yTitle: 'error rate', colorTitle: 'init, split',
         }),
       },
       {

@@ -5,7 +5,7 @@ import { explodingClippingFinding, holdsOverSeeds, runBroken, runLearned } from 
 import { tbpttWindowFinding } from '../src/findings/tbptt-window.js';
 import { longTermMemoryFinding } from '../src/findings/long-term-memory.js';
 import { rbmLikelihoodFinding } from '../src/findings/rbm-likelihood.js';
-import { pretrainingFinding } from '../src/findings/pretraining.js';
+import { pretrainingFinding, selectEpoch } from '../src/findings/pretraining.js';
 import { deepAutoencoderFinding } from '../src/findings/deep-autoencoder.js';
 import { fmt, fmtSeeds } from '../src/findings/stats.js';
 import { EXPERIMENTS } from '../src/registry.js';
@@ -268,33 +268,88 @@ describe('rbm-likelihood finding', () => {
 });
 
 describe('pretraining finding', () => {
+  /** One run: test error 0.9 at epoch 0, then per epoch the given [validation, test] errors. */
+  const run = (init: string, seed: number, curve: [number, number][]) =>
+    [[0.9, 0.9] as [number, number], ...curve].flatMap(([val, test], epoch) => [
+      ...[1, 2, 3].map((layer) => ({ init, depth: 2, seed, epoch, split: 'train', layer, grad_l2: layer, train_loss: 1, error: 0.5 })),
+      { init, depth: 2, seed, epoch, split: 'validation', layer: '', grad_l2: '', train_loss: '', error: val },
+      { init, depth: 2, seed, epoch, split: 'test', layer: '', grad_l2: '', train_loss: '', error: test },
+    ]);
+  /** Runs whose test error at the validation minimum (epoch 2) is the given value; the last epoch's test error is lower still. */
   const rows = (errors: Record<string, number[]>) =>
     Object.entries(errors).flatMap(([init, perSeed]) =>
-      perSeed.flatMap((e, s) => [0, 5].flatMap((epoch) => [1, 2, 3].map((layer) => ({ init, depth: 2, seed: s + 1, epoch, layer, grad_l2: layer, test_error: epoch === 0 ? 0.9 : e })))),
+      perSeed.flatMap((e, s) => run(init, s + 1, [[0.3, 0.5], [0.2, e], [0.25, e - 0.05]])),
     );
-  const config = { depths: [2], seeds: [1, 2], width: 10, trainSize: 10, testSize: 10, randomInit: 'standard', pretrainEpochs: 1, epochs: 20, learningRate: 0.1, momentum: 0.9 };
+  const config = (seeds: number) => ({ depths: [2], seeds: Array.from({ length: seeds }, (_, i) => i + 1), width: 10, trainSize: 10, validationSize: 2, testSize: 10, randomInit: 'standard', pretrainEpochs: 1, epochs: 20, learningRate: 0.1, momentum: 0.9 });
+
+  test('the validation-selected epoch is the argmin of validation error (earliest on ties, epoch 0 excluded) and the test error is read there', () => {
+    expect(selectEpoch(run('dbn', 1, [[0.3, 0.5], [0.2, 0.13], [0.25, 0.08]]))).toEqual({ epoch: 2, validationError: 0.2, testError: 0.13 });
+    expect(selectEpoch(run('dbn', 1, [[0.2, 0.5], [0.3, 0.1], [0.2, 0.08]]))).toEqual({ epoch: 1, validationError: 0.2, testError: 0.5 });
+    expect(selectEpoch(run('dbn', 1, [[NaN, 0.5], [0.4, 0.3]]))).toEqual({ epoch: 2, validationError: 0.4, testError: 0.3 });
+    expect(selectEpoch(run('dbn', 1, [[NaN, NaN]])).epoch).toBeNaN(); // a broken run selects nothing
+  });
+
   test.each([
-    [{ random: [0.15, 0.16], dbn: [0.12, 0.13] }, 'reproduced'],
-    [{ random: [0.15, 0.16], dbn: [0.148, 0.13] }, 'partly'], // 1.3% gain in one seed
-    [{ random: [0.15, 0.16], dbn: [0.16, 0.17] }, 'not'],
-  ])('%j → %s', (errors, verdict) => {
-    const f = pretrainingFinding(rows(errors), config);
+    ['3 seeds, ≥ 5% lower in each', { random: [0.15, 0.16, 0.15], dbn: [0.12, 0.13, 0.13] }, 'reproduced', /lower in 3 of 3, by ≥ 5\.0% in 3 of 3 seeds/],
+    ['5 seeds, one odd seed cannot flip it', { random: [0.15, 0.16, 0.15, 0.15, 0.15], dbn: [0.12, 0.13, 0.13, 0.16, 0.13] }, 'reproduced', /lower in 4 of 5, by ≥ 5\.0% in 4 of 5 seeds/],
+    ['3 seeds, one only 1.3% lower', { random: [0.15, 0.16, 0.15], dbn: [0.148, 0.13, 0.13] }, 'partly', /by ≥ 5\.0% in 2 of 3 seeds/],
+    ['everything holds but only 2 seeds', { random: [0.15, 0.16], dbn: [0.12, 0.13] }, 'partly', /only 2 seeds/],
+    ['DBN higher', { random: [0.15, 0.16, 0.15], dbn: [0.16, 0.17, 0.16] }, 'not', /lower in 0 of 3/],
+    ['a broken DBN run never counts as lower', { random: [0.15, 0.16, 0.15], dbn: [NaN, NaN, NaN] }, 'not', /lower in 0 of 3/],
+  ])('%s → %s', (_, errors, verdict, why) => {
+    const f = pretrainingFinding(rows(errors), config(errors.dbn.length));
     expect(f.verdict).toBe(verdict);
+    expect(f.why).toMatch(why);
     expect(f.keyNumbers.rows.map((r) => r[0])).toEqual(['random', 'dbn']);
+    expect(f.keyNumbers.rows[1]![1]).toBe(fmtSeeds(errors.dbn)); // read at the validation-selected epoch 2, not the last
+  });
+
+  test('the rule says how the epoch is chosen and how seeds combine', () => {
+    const f = pretrainingFinding(rows({ random: [0.15, 0.16, 0.15], dbn: [0.12, 0.13, 0.13] }), config(3));
+    expect(f.rule).toMatch(/validation-selected epoch \(least validation error, earliest on ties\)/);
+    expect(f.rule).toMatch(/in every seed \(all but one from 5 seeds on\), with at least 3 seeds/);
+    expect(f.setup).toMatch(/of the first 10 training images, 2 drawn at random per seed \(Rng fork 'pretraining\/validation'\) are held out for validation/);
+    expect(f.keyNumbers.rows[1]![2]).toBe('2, 2, 2');
   });
 });
 
 describe('deep-autoencoder finding', () => {
-  const rows = (random: number, rbm: number) =>
-    Object.entries({ random, rbm }).flatMap(([init, e]) => [0, 5].map((epoch) => ({ init, seed: 1, epoch, split: 'test', recon_error: epoch === 0 ? 100 : e, layer: '', grad_l2: '' })));
-  const config = { layerSizes: [784, 30], seeds: [1], trainSize: 10, testSize: 10, randomInit: 'normal-0.01', pretrainEpochs: 1, epochs: 20, optimizer: 'sgd', learningRate: 0.001 };
+  type Errors = Partial<Record<'rbm' | 'random' | 'pca' | 'logistic-pca' | 'mean-image', number[]>>;
+  const rows = (errors: Errors) =>
+    Object.entries(errors).flatMap(([init, perSeed]) =>
+      perSeed.flatMap((e, s) =>
+        (init === 'rbm' || init === 'random' ? [0, 5] : [0]).map((epoch) => ({ init, seed: s + 1, epoch, split: 'test', recon_error: epoch === 0 && (init === 'rbm' || init === 'random') ? 100 : e, layer: '', grad_l2: '' })),
+      ),
+    );
+  const config = (seeds: number) => ({ layerSizes: [784, 30], seeds: Array.from({ length: seeds }, (_, i) => i + 1), trainSize: 10, testSize: 10, randomInit: 'normal-0.01', pretrainEpochs: 1, epochs: 20, optimizer: 'sgd', learningRate: 0.001, logisticPcaIterations: 300 });
+  const three = (x: number): number[] => [x, x + 0.1, x - 0.1];
+  const base = { random: three(67.9), pca: three(12.24), 'logistic-pca': three(10), 'mean-image': three(67.93) };
+
   test.each([
-    [60, 20, 'reproduced'],
-    [60, 45, 'partly'],
-    [60, 58, 'not'],
-  ])('random %d, rbm %d → %s', (random, rbm, verdict) => {
-    const f = deepAutoencoderFinding(rows(random, rbm), config);
+    ['beats PCA-30, logistic PCA-30 and random init in 3 of 3 seeds', { ...base, rbm: three(8.88) }, 'reproduced', /below PCA-30 in 3 of 3 seeds \(holds\); .* below logistic PCA-30 in 3 of 3 seeds \(holds\); .* below the random-init one in 3 of 3 seeds \(holds\); random init within 5% of the mean image in 3 of 3 seeds\.$/],
+    ['5 seeds: one seed above PCA cannot flip it', { random: [60, 60, 60, 60, 60], pca: [12, 12, 12, 12, 12], 'logistic-pca': [10, 10, 10, 10, 10], 'mean-image': [68, 68, 68, 68, 68], rbm: [8, 8, 13, 8, 8] }, 'reproduced', /below PCA-30 in 4 of 5 seeds \(holds\)/],
+    ['beats PCA-30 but not logistic PCA-30', { ...base, rbm: three(11) }, 'partly', /below logistic PCA-30 in 0 of 3 seeds \(does not hold\)/],
+    ['everything holds in 2 seeds only', { random: [67, 67], pca: [12, 12], 'logistic-pca': [10, 10], 'mean-image': [68, 68], rbm: [8, 8] }, 'partly', /only 2 seeds \(reproduced needs 3\)/],
+    ['above PCA-30 in one seed of three', { ...base, rbm: [8.8, 8.9, 12.5] }, 'not', /below PCA-30 in 2 of 3 seeds \(does not hold\)/],
+    ['worse than PCA-30 although better than random init', { ...base, rbm: three(20) }, 'not', /below PCA-30 in 0 of 3 seeds .* below the random-init one in 3 of 3 seeds \(holds\)/],
+    ['a broken (non-finite) pretrained run is never below', { ...base, rbm: [NaN, NaN, NaN] }, 'not', /below PCA-30 in 0 of 3 seeds/],
+  ] as const)('%s → %s', (_, errors, verdict, why) => {
+    const f = deepAutoencoderFinding(rows(errors as Errors), config(errors.rbm.length));
     expect(f.verdict).toBe(verdict);
-    expect(f.keyNumbers.rows).toEqual([['random', '100', String(random)], ['rbm', '100', String(rbm)]]);
+    expect(f.why).toMatch(why);
+  });
+
+  test('the table sets our five models beside the paper\'s three MNIST numbers, labelled as MNIST', () => {
+    const f = deepAutoencoderFinding(rows({ ...base, rbm: three(8.88) }), config(3));
+    expect(f.keyNumbers.rows).toEqual([
+      ['autoencoder, RBM-pretrained', '100 ± 0', '8.88 ± 0.1', '3', '3.00'],
+      ['autoencoder, random init', '100 ± 0', '67.9 ± 0.1', '3', '—'],
+      ['logistic PCA', '—', '10 ± 0.1', '3', '8.01'],
+      ['PCA', '—', '12.2 ± 0.1', '3', '13.87'],
+      ['mean image', '—', '67.9 ± 0.1', '3', '—'],
+    ]);
+    expect(f.published.paper).toMatch(/Fig\. 2B caption/);
+    expect(f.published.setup).toMatch(/^MNIST \(we use Fashion-MNIST/);
+    expect(f.rule).toMatch(/every seed \(all but one from 5 seeds on\)/);
   });
 });

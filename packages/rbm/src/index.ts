@@ -1,8 +1,9 @@
 /**
  * @gradlab/rbm — restricted Boltzmann machines (binary and Gaussian visibles) trained by CD-k,
  * PCD and FPCD; exact, annealed-importance-sampling and pseudo log-likelihoods; deep belief
- * nets, two-hidden-layer deep Boltzmann machines and (denoising, contractive, stacked, deep) autoencoders,
- * with greedy layer-wise pretraining and unrolling into core MLPs for fine-tuning. Everything public is exported by name from here.
+ * nets, two-hidden-layer deep Boltzmann machines and (denoising, contractive, stacked, deep) autoencoders
+ * with their PCA and logistic-PCA baselines, with greedy layer-wise pretraining and unrolling into
+ * core MLPs for fine-tuning. Everything public is exported by name from here.
  */
 export { RBM, VISIBLE_TYPES, HIDDEN_TYPES } from './rbm.js';
 export type { RBMParams, VisibleType, HiddenType } from './rbm.js';
@@ -41,6 +42,9 @@ export type { StackedAutoencoderConfig, StackedPretrainConfig } from './stacked-
 export { maskingNoise, BACKPROP_OPTIMIZERS } from './backprop-training.js';
 export type { BackpropConfig, BackpropEpochStats, ReconstructionModel } from './backprop-training.js';
 export type { ToMLPOptions } from './unroll-mlp.js';
+export { PCA } from './pca.js';
+export { LogisticPCA, fitLogisticPCA, LOGISTIC_PCA_LEARNING_RATE, LOGISTIC_PCA_INIT_STD } from './logistic-pca.js';
+export type { LogisticPCAConfig } from './logistic-pca.js';
 export { saveAutoencoderTorchWeights, loadDeepAutoencoderTorchWeights, loadStackedAutoencoderTorchWeights } from './autoencoder-torch-weights.js';
 export type { AutoencoderTorchOptions } from './autoencoder-torch-weights.js';
 

@@ -29,3 +29,20 @@ export function mapRows(x: tf.Tensor, f: (rows: tf.Tensor2D) => tf.Tensor2D, chu
   tf.dispose(parts);
   return out;
 }
+
+/**
+ * The rows of x as consecutive chunks of at most `chunk` rows, made from one readback (the
+ * caller disposes them).
+ * @param x [n, d] float32 (not disposed)
+ * @returns chunks [m_i, d] with Σ m_i = n
+ */
+export function splitRows(x: tf.Tensor, chunk: number = ROW_CHUNK): tf.Tensor2D[] {
+  const [n, d] = x.shape as [number, number];
+  const data = x.dataSync() as Float32Array;
+  const parts: tf.Tensor2D[] = [];
+  for (let start = 0; start < n; start += chunk) {
+    const m = Math.min(chunk, n - start);
+    parts.push(tf.tensor2d(data.subarray(start * d, (start + m) * d), [m, d]));
+  }
+  return parts;
+}
