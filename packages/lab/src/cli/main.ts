@@ -1,35 +1,16 @@
 /**
  * The process side of `gradlab`: runs `runCli` on `process.argv` and owns the signals — the
  * first SIGINT or SIGTERM stops the run keeping the completed cells (exit 130 / 143), a
- * second one quits at once. Started as a package script (`pnpm gradlab …`), whose runner may
- * be killed without passing the signal on, it also stops as on SIGTERM when its parent process
- * is gone, so it never runs on as an orphan writing into OUT. Used by the `gradlab` bin and by
+ * second one quits at once. Started as a package script (`pnpm gradlab …`), whose runners may
+ * be killed without passing the signal on, it also stops as on SIGTERM when one of them is
+ * gone (see parent-watch.ts), so it never runs on as an orphan writing into OUT. Used by the `gradlab` bin and by
  * front ends with their own experiments.
  */
-import { errorCode } from '@gradlab/core';
 import { EXIT_INTERRUPTED, runCli } from './run-cli.js';
+import { watchAncestors, watchedAncestors } from './parent-watch.js';
 import type { ExperimentMap } from './experiment-map.js';
 
 const exitCodeOf = (signal: NodeJS.Signals) => (signal === 'SIGTERM' ? 143 : EXIT_INTERRUPTED);
-
-/** How often the parent of a package-script run is checked, in milliseconds. */
-const PARENT_POLL_MS = 500;
-
-/** Calls `onGone` once the parent process has exited (polled; the timer keeps nothing alive). */
-function watchParent(onGone: (pid: number) => void): void {
-  const parent = process.ppid;
-  if (!Number.isSafeInteger(parent) || parent <= 1) return;
-  const timer = setInterval(() => {
-    try {
-      process.kill(parent, 0);
-    } catch (err) {
-      if (errorCode(err) !== 'ESRCH') return;
-      clearInterval(timer);
-      onGone(parent);
-    }
-  }, PARENT_POLL_MS);
-  timer.unref();
-}
 
 /**
  * Runs the command line of this process and sets `process.exitCode`.
@@ -49,10 +30,10 @@ export async function main(experiments?: ExperimentMap, workerModule?: string): 
   // A reader that went away (the parent's pipe) must not turn the clean stop into a crash.
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   if (process.env['npm_lifecycle_event'] !== undefined) {
-    watchParent((pid) => onSignal('SIGTERM', `the parent process (pid ${pid}) is gone`));
+    watchAncestors(watchedAncestors(), (pid) => onSignal('SIGTERM', `the process that started it (pid ${pid}) is gone`));
   }
   const code = await runCli(process.argv.slice(2), experiments, {
     stdout: process.stdout,
