@@ -65,6 +65,14 @@ function diagnoseAncestor(path: string): string | undefined {
   }
 }
 
+function isFile(path: string): boolean {
+  try {
+    return !statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A `GradlabError` (`E_IO`) saying, in one line, which path could not be read or written and why.
  * @param verb what was attempted: `write`, `read`, `create`, `lock`
@@ -76,6 +84,8 @@ export function fileError(verb: string, path: string, err: unknown): GradlabErro
   if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EROFS') {
     const found = diagnoseAncestor(path);
     if (found !== undefined) cause = found;
+  } else if (code === 'EEXIST' && isFile(path)) {
+    cause = 'it is a file, not a directory (ENOTDIR)';
   }
   return new GradlabError('E_IO', `cannot ${verb} ${JSON.stringify(path)}: ${cause}`, { cause: err });
 }

@@ -136,8 +136,12 @@ export async function lockOutDir(outDir: string, options: LockOptions): Promise<
   }
   const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: options.command };
   const mine = `${path}.${me.host.replace(/[^A-Za-z0-9.]/g, '_')}-${me.pid}`;
-  writeFileAtomicSync(mine, `${JSON.stringify(me)}\n`);
-  let waiting = false;
+  try {
+    writeFileAtomicSync(mine, `${JSON.stringify(me)}\n`);
+  } catch (err) {
+    throw fileError('write into', outDir, (err as Error).cause ?? err);
+  }
+  let waitingFor = '';
   try {
     for (;;) {
       try {
@@ -164,9 +168,9 @@ export async function lockOutDir(outDir: string, options: LockOptions): Promise<
       if (options.signal?.aborted === true) {
         throw new InterruptedError(`interrupted while waiting for ${describeHolder(holder)} to finish writing ${JSON.stringify(outDir)}; nothing was written`);
       }
-      if (!waiting) {
-        waiting = true;
-        options.onMessage?.(`waiting for ${describeHolder(holder)}, which is writing ${JSON.stringify(outDir)}`);
+      if (waitingFor !== describeHolder(holder)) {
+        waitingFor = describeHolder(holder);
+        options.onMessage?.(`waiting for ${waitingFor}, which is writing ${JSON.stringify(outDir)}`);
       }
       await sleep(LOCK_POLL_MS, options.signal);
     }
