@@ -5,10 +5,10 @@
  */
 import { describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExperimentError } from '@gradlab/core';
+import { ExperimentError, InterruptedError } from '@gradlab/core';
 import { mergeExperiment, readResultsCsv, runExperiment, verifyManifest, type RunEvent } from '@gradlab/lab';
 import { LOCK_FILE, lockOutDir } from '../../src/experiment/out-lock.js';
 import { tiny } from '../cli/fixtures/tiny-experiments.js';
@@ -105,5 +105,22 @@ describe('merge checks what the shards ran', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.seeds).toEqual([3, 4]);
     expect([...new Set(readResultsCsv(join(out, 'tiny.csv')).map((r) => r['seed']))]).toEqual([3, 4]);
+  });
+});
+
+describe('merge honours a signal', () => {
+  test('aborted before the outputs are renamed: InterruptedError, the previous outputs untouched', async () => {
+    const out = tmp();
+    for (const index of [0, 1]) await runExperiment(tiny, { size: 'full', outDir: out, shard: { index, count: 2 } });
+    await mergeExperiment(tiny, out);
+    const before = [readFileSync(join(out, 'tiny.csv')), readFileSync(join(out, 'manifest.json'))];
+    const controller = new AbortController();
+    controller.abort();
+    const err = await mergeExperiment(tiny, out, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InterruptedError);
+    expect((err as Error).message).toMatch(/^merge: tiny: interrupted; 6 of 6 cells are complete in ".*"; the previous outputs are untouched; run the merge again to write them$/);
+    expect([readFileSync(join(out, 'tiny.csv')), readFileSync(join(out, 'manifest.json'))]).toEqual(before);
+    expect(readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(existsSync(join(out, LOCK_FILE))).toBe(false);
   });
 });
