@@ -327,6 +327,8 @@ export async function runExperiment<C extends object, K extends Record<string, C
           signal,
         );
       } catch (error) {
+        // The killed workers may have left temp files of the cells they were writing.
+        removeStaleTempFiles(store.dir);
         if (signal?.aborted === true) throw interrupted();
         throw error;
       }
