@@ -7,7 +7,7 @@
  * waiting, reported in one line. Sharded runs (Slurm tasks) write their own cells concurrently
  * and take no lock: only assembly is exclusive.
  */
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ExperimentError, InterruptedError, errorCode, fileError, writeFileAtomicSync } from '@gradlab/core';
@@ -110,6 +110,22 @@ function takeOver(path: string, stale: LockHolder | 'unreadable'): boolean {
   return true;
 }
 
+/** Removes the side files (`.gradlab.lock.<host>-<pid>`, `.gradlab.lock.stale-<pid>`) of killed lockers on this host. */
+function removeDeadSideFiles(outDir: string, host: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(outDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.gradlab\.lock\.(?:(.+)-|stale-)(\d+)$/.exec(name);
+    if (m === null || (m[1] !== undefined && m[1] !== host)) continue;
+    const pid = Number(m[2]);
+    if (pid !== process.pid && !processAlive(pid)) rmSync(join(outDir, name), { force: true });
+  }
+}
+
 const sleep = (ms: number, signal: AbortSignal | undefined) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
@@ -135,7 +151,9 @@ export async function lockOutDir(outDir: string, options: LockOptions): Promise<
     throw fileError('create', outDir, err);
   }
   const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: options.command };
-  const mine = `${path}.${me.host.replace(/[^A-Za-z0-9.]/g, '_')}-${me.pid}`;
+  const hostTag = me.host.replace(/[^A-Za-z0-9.]/g, '_');
+  const mine = `${path}.${hostTag}-${me.pid}`;
+  removeDeadSideFiles(outDir, hostTag);
   try {
     writeFileAtomicSync(mine, `${JSON.stringify(me)}\n`);
   } catch (err) {

@@ -54,12 +54,17 @@ describe('the lock on OUT', () => {
     const out = tmp();
     const pid = deadPid();
     writeFileSync(join(out, LOCK_FILE), JSON.stringify({ pid, host: hostname(), started: '2026-01-01T00:00:00.000Z', command: 'run tiny' }));
+    // What a locker killed while taking the lock leaves beside it.
+    const side = `${LOCK_FILE}.${hostname().replace(/[^A-Za-z0-9.]/g, '_')}-${pid}`;
+    writeFileSync(join(out, side), '{}');
     const events: RunEvent[] = [];
     await runExperiment(tiny, { size: 'quick', outDir: out, wait: false, onEvent: (e) => events.push(e) });
     expect(events.filter((e) => e.type === 'lock')).toEqual([
       { type: 'lock', name: 'tiny', message: `taking over the stale lock of pid ${pid} on host ${hostname()} (gradlab run tiny, since 2026-01-01T00:00:00.000Z): that process is gone` },
     ]);
     expect((await verifyManifest(out)).ok).toBe(true);
+    expect(existsSync(join(out, side))).toBe(false);
+    expect(existsSync(join(out, LOCK_FILE))).toBe(false);
   });
 
   test('two runs with other seeds into one folder, at once: each computes its cells once; the manifest matches the CSV', async () => {
