@@ -127,4 +127,12 @@ export type {
 } from './io/safetensors.js';
 
 // ---- io: atomic writes ----
-export { writeFileAtomic, writeFileAtomicSync, removeStaleTempFiles } from './io/atomic-write.js';
+export {
+  writeFileAtomic,
+  writeFileAtomicSync,
+  removeStaleTempFiles,
+  stageFileSync,
+  publishStagedSync,
+  discardStagedSync,
+} from './io/atomic-write.js';
+export { fileError, describeCause, errorCode } from './io/file-error.js';

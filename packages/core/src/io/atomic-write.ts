@@ -14,6 +14,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { GradlabError } from '../errors/gradlab-error.js';
+import { fileError } from './file-error.js';
 
 let counter = 0;
 /** Temp files this process has created and not yet renamed or removed. */
@@ -30,10 +31,16 @@ function tempPathFor(path: string): string {
 }
 
 function ioError(path: string, err: unknown): GradlabError {
-  const e = err as NodeJS.ErrnoException;
-  return new GradlabError('E_IO', `writeFileAtomic: cannot write ${JSON.stringify(path)}: ${e.message ?? String(err)}`, {
-    cause: err,
-  });
+  return fileError('write', path, err);
+}
+
+/** Removes a temp file after a failure; never throws over the real error (e.g. under a file, ENOTDIR). */
+function discardTemp(tmp: string): void {
+  try {
+    rmSync(tmp, { force: true });
+  } catch {
+    // the write failed before the temp file could exist
+  }
 }
 
 function toBytes(data: string | Uint8Array): Uint8Array {
@@ -89,10 +96,58 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
     renameSync(tmp, path);
     inFlight.delete(tmp);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    discardTemp(tmp);
     inFlight.delete(tmp);
     throw ioError(path, err);
   }
+}
+
+/**
+ * The first half of an atomic write, for a set of files that must appear together: writes and
+ * fsyncs `data` under a temp name beside `path` and returns that name. Publish it with
+ * `publishStagedSync` (a rename) or drop it with `discardStagedSync`.
+ * @throws GradlabError (code `E_IO`) naming `path` and the cause; nothing is left behind
+ */
+export function stageFileSync(path: string, data: string | Uint8Array): string {
+  const tmp = tempPathFor(path);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    inFlight.add(tmp);
+    const fd = openSync(tmp, 'wx');
+    try {
+      const bytes = toBytes(data);
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return tmp;
+  } catch (err) {
+    discardTemp(tmp);
+    inFlight.delete(tmp);
+    throw ioError(path, err);
+  }
+}
+
+/**
+ * Renames a file staged by `stageFileSync` over `path`.
+ * @throws GradlabError (code `E_IO`) naming `path`; the temp file is removed
+ */
+export function publishStagedSync(tmp: string, path: string): void {
+  try {
+    renameSync(tmp, path);
+    inFlight.delete(tmp);
+  } catch (err) {
+    discardStagedSync(tmp);
+    throw ioError(path, err);
+  }
+}
+
+/** Removes a staged temp file (never throws). */
+export function discardStagedSync(tmp: string): void {
+  discardTemp(tmp);
+  inFlight.delete(tmp);
 }
 
 function processAlive(pid: number): boolean {

@@ -30,7 +30,7 @@ describe('writeFileAtomic', () => {
     const err = await write(target).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(GradlabError);
     expect((err as GradlabError).code).toBe('E_IO');
-    expect((err as Error).message).toMatch(/writeFileAtomic: cannot write ".*taken"/);
+    expect((err as Error).message).toMatch(/^cannot write ".*taken": /);
     expect(readdirSync(dir)).toEqual(['taken']);
   });
 });

@@ -57,6 +57,8 @@ export interface RunCommand {
   /** `--fail-on-nonfinite`: a diverging cell stops the run instead of being recorded. */
   failOnNonFinite: boolean;
   fresh: boolean;
+  /** Wait for another writer of OUT (default) rather than refuse (`--no-wait`). */
+  wait: boolean;
   verbose: boolean;
 }
 
@@ -66,6 +68,16 @@ export interface MergeCommand {
   dir: string;
   /** The module holding the experiment, when it is not one the project declares. */
   module: string | undefined;
+  /** Wait for another writer of DIR (default) rather than refuse (`--no-wait`). */
+  wait: boolean;
+  verbose: boolean;
+}
+
+/** `gradlab verify [DIR]`. */
+export interface VerifyCommand {
+  command: 'verify';
+  /** A results folder, or a folder of them (default `results`). */
+  dir: string;
   verbose: boolean;
 }
 
@@ -78,7 +90,7 @@ export interface IndexCommand {
 }
 
 /** A parsed command line. */
-export type CliCommand = HelpCommand | ListCommand | RunCommand | MergeCommand | IndexCommand;
+export type CliCommand = HelpCommand | ListCommand | RunCommand | MergeCommand | IndexCommand | VerifyCommand;
 
 /** Context of parsing. */
 export interface ParseContext {
@@ -88,7 +100,7 @@ export interface ParseContext {
   env?: Record<string, string | undefined>;
 }
 
-const COMMANDS = ['list', 'run', 'merge', 'index', 'help'] as const;
+const COMMANDS = ['list', 'run', 'merge', 'verify', 'index', 'help'] as const;
 
 /**
  * Whether a `run` target names a module rather than an experiment: it has a path separator or
@@ -117,6 +129,7 @@ Usage:
   gradlab run NAME|all [options]    run an experiment (or all), writing CSV, SVG plots, manifest.json
   gradlab run ./my-experiment.ts    run the experiment a module exports (.ts, .mts, .js, .mjs)
   gradlab merge DIR [MODULE]        assemble the results of a sharded run in DIR
+  gradlab verify [DIR]              check results folders against their manifests (default results/)
   gradlab index [DIR]               rebuild DIR/README.md (default results/) from its results folders
   gradlab probe --arch A --weights W.safetensors --input X.safetensors --out DIR
                                     gradient flow of a saved PyTorch-format RNN/LSTM/GRU or MLP
@@ -125,6 +138,8 @@ Usage:
 Experiments: ${experiments.length === 0 ? '(none declared here: run a module by path, or declare them in package.json as "gradlab": { "experiments": "./registry.ts" })' : experiments.join(', ')}
 
 Errors print one line "gradlab: <message>" and exit with code 2 (add --verbose for the stack).
+One writer at a time: a run or merge into a folder another gradlab is writing waits for it
+(--no-wait refuses instead); sharded runs write their cells side by side.
 `;
 }
 
@@ -162,6 +177,7 @@ Options:
   --fail-on-nonfinite stop with an error when a cell's training reaches NaN/Inf (default: record
                       the cell as diverged in the manifest and go on)
   --fresh             recompute instead of resuming (with --shard: this shard's cells only)
+  --no-wait           if another gradlab is writing OUT, stop at once naming it (default: wait)
   --verbose           one line per cell, stack traces on errors
   -h, --help          this text
 `;
@@ -172,7 +188,23 @@ export const MERGE_HELP = `Usage: gradlab merge DIR [MODULE]
 Assembles DIR/NAME.csv, the plots and DIR/manifest.json from the cells that sharded runs
 ("gradlab run NAME --shard i/n --out DIR") stored in DIR/.cells/. The experiment, its config
 and seeds are read from there; an experiment run by path needs its MODULE again. Fails,
-listing them, if cells are missing.
+listing them, if cells are missing or damaged, or if the shards ran different seeds or configs.
+The outputs are renamed into place together, the manifest last; Ctrl-C before that leaves the
+previous ones untouched.
+
+Options:
+  --no-wait           if another gradlab is writing DIR, stop at once naming it (default: wait)
+  --verbose           stack traces on errors
+  -h, --help          this text
+`;
+
+/** Help of `gradlab verify`. */
+export const VERIFY_HELP = `Usage: gradlab verify [DIR]
+
+Checks that the files of a results folder are the ones its manifest.json lists: each output
+must exist with the recorded size, sha256 and (for CSVs) number of rows. DIR is a results
+folder, or a folder of them (default results/). Prints what differs and exits with code 1
+when anything does, 0 when all match.
 
 Options:
   --verbose           stack traces on errors
@@ -204,10 +236,12 @@ const OPTIONS = {
     jobs: { type: 'string' },
     'fail-on-nonfinite': { type: 'boolean' },
     fresh: { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
     verbose: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
-  merge: { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  merge: { 'no-wait': { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  verify: { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   index: { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   list: { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   help: { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
@@ -300,8 +334,9 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
     if (topic === 'merge') return { command: 'help', text: MERGE_HELP };
     if (topic === 'list') return { command: 'help', text: LIST_HELP };
     if (topic === 'index') return { command: 'help', text: INDEX_HELP };
+    if (topic === 'verify') return { command: 'help', text: VERIFY_HELP };
     if (topic !== undefined && topic !== 'help') {
-      throw new ValidationError(`help: unknown command ${JSON.stringify(topic)}; expected one of list, run, merge, index`);
+      throw new ValidationError(`help: unknown command ${JSON.stringify(topic)}; expected one of list, run, merge, verify, index`);
     }
     return { command: 'help', text: mainHelp(context.experiments) };
   }
@@ -315,18 +350,23 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
     if (positionals.length > 1) throw new ValidationError(`index: expected at most one folder, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
     return { command: 'index', dir: positionals[0] ?? 'results', verbose };
   }
+  if (command === 'verify') {
+    if (values.help === true) return { command: 'help', text: VERIFY_HELP };
+    if (positionals.length > 1) throw new ValidationError(`verify: expected at most one folder, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
+    return { command: 'verify', dir: positionals[0] ?? 'results', verbose };
+  }
   if (command === 'merge') {
     if (values.help === true) return { command: 'help', text: MERGE_HELP };
     if (positionals.length !== 1 && positionals.length !== 2) {
       throw new ValidationError(`merge: expected a folder and optionally a module (gradlab merge DIR [MODULE]), got ${positionals.length} arguments`);
     }
-    return { command: 'merge', dir: positionals[0]!, module: positionals[1], verbose };
+    return { command: 'merge', dir: positionals[0]!, module: positionals[1], wait: (values as { 'no-wait'?: boolean })['no-wait'] !== true, verbose };
   }
 
   // run
   const v = values as {
     quick?: boolean; full?: boolean; seeds?: string; backend?: string; out?: string; shard?: string; data?: string;
-    jobs?: string; 'fail-on-nonfinite'?: boolean; fresh?: boolean; help?: boolean;
+    jobs?: string; 'fail-on-nonfinite'?: boolean; fresh?: boolean; 'no-wait'?: boolean; help?: boolean;
   };
   if (v.help === true) return { command: 'help', text: RUN_HELP };
   if (positionals.length === 0) {
@@ -373,6 +413,7 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
     jobs: v.jobs === undefined ? undefined : parseJobs(v.jobs),
     failOnNonFinite: v['fail-on-nonfinite'] === true,
     fresh: v.fresh === true,
+    wait: v['no-wait'] !== true,
     verbose,
   };
 }

@@ -161,6 +161,15 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions)
           failed = event.cellId;
           clear();
           break;
+        case 'cell-damaged':
+          clear();
+          line(`${event.name}: cell ${event.cellId}: damaged (${event.reason}); recomputing`);
+          draw(true);
+          break;
+        case 'lock':
+          clear();
+          line(`${event.name}: ${event.message}`);
+          break;
         case 'notice':
           clear();
           line(`${name}: notice: ${event.message}`);

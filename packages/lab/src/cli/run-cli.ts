@@ -1,13 +1,14 @@
 /**
- * The `gradlab` command: parses the arguments, runs `list`, `run` or `merge` against an
- * experiment map, shows progress, and maps errors to exit codes — gradlab's own errors (bad
- * options, configs, files) to one line `gradlab: <message>` and exit code 2, an interrupted
- * run to one line saying what completed and exit code 130, anything else (a bug) to exit
- * code 1 with its stack. Streams and environment are parameters, so it runs
+ * The `gradlab` command: parses the arguments, runs `list`, `run`, `merge`, `verify` or `index`
+ * against an experiment map, shows progress, and maps errors to exit codes — gradlab's own
+ * errors (bad options, configs, files) and file-system errors (naming the path and the cause)
+ * to one line `gradlab: <message>` and exit code 2, an interrupted run to one line saying what
+ * completed and exit code 130, a `verify` that finds differences to exit code 1, anything else
+ * (a bug) to exit code 1 with its stack. Streams and environment are parameters, so it runs
  * in tests without spawning a process.
  */
 import { relative } from 'node:path';
-import { GradlabError, InterruptedError, ValidationError, initBackend, type BackendInfo } from '@gradlab/core';
+import { GradlabError, InterruptedError, ValidationError, describeCause, initBackend, type BackendInfo } from '@gradlab/core';
 import { CellPool, defaultJobs } from '../experiment/cell-pool.js';
 import { mergeExperiment } from '../experiment/merge.js';
 import { readCellsConfig } from '../experiment/cells-store.js';
@@ -20,11 +21,14 @@ import { findProjectExperiments } from './project-experiments.js';
 import { indexFolders } from './index-folders.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { writeResultsIndex, type IndexEntry } from './results-index.js';
+import { verifyResults } from './verify-command.js';
 
 /** Exit code of a successful command. */
 export const EXIT_OK = 0;
 /** Exit code of a bug (an error that is not a GradlabError). */
 export const EXIT_INTERNAL = 1;
+/** Exit code of `verify` when a results folder differs from its manifest. */
+export const EXIT_MISMATCH = 1;
 /** Exit code of bad input: options, configs, files, missing cells. */
 export const EXIT_USAGE = 2;
 /** Exit code of a run stopped by SIGINT (128 + 2, the shell's convention). */
@@ -131,6 +135,7 @@ async function runAll(
         pool,
         signal: io.signal,
         failOnNonFinite: cmd.failOnNonFinite,
+        wait: cmd.wait,
         onEvent: (e) => progress.onEvent(e),
       });
       progress.clear();
@@ -195,7 +200,8 @@ export async function runCli(argv: readonly string[], experiments: ExperimentMap
         const stored = readCellsConfig(cmd.dir);
         const known = cmd.module === undefined ? experiments : experimentMap((await loadExperimentModule(cmd.module, { cwd: full.cwd })).experiments);
         const def = findExperiment(known, stored.name);
-        const a = await mergeExperiment(def, cmd.dir);
+        const progress = createProgress(full.stderr, { verbose: cmd.verbose });
+        const a = await mergeExperiment(def, cmd.dir, { signal: full.signal, wait: cmd.wait, onEvent: (e) => progress.onEvent(e) });
         full.stdout.write(`${def.name}: merged ${stored.size} run in ${show(cmd.dir, full.cwd)}\n`);
         printAssembled(full.stdout, a, full.cwd);
         break;
@@ -203,6 +209,24 @@ export async function runCli(argv: readonly string[], experiments: ExperimentMap
       case 'run':
         await runCommand(cmd, experiments, full);
         break;
+      case 'verify': {
+        const found = await verifyResults(cmd.dir);
+        let differ = 0;
+        for (const f of found) {
+          if (f.problems.length === 0) {
+            full.stdout.write(`ok        ${show(f.dir, full.cwd)} (${f.files} files match manifest.json)\n`);
+            continue;
+          }
+          differ += 1;
+          full.stdout.write(`DIFFERS   ${show(f.dir, full.cwd)}\n`);
+          for (const p of f.problems) full.stdout.write(`          ${p}\n`);
+        }
+        if (differ > 0) {
+          full.stderr.write(`gradlab: verify: ${differ} of ${found.length} results folders differ from their manifest\n`);
+          return EXIT_MISMATCH;
+        }
+        break;
+      }
       case 'index': {
         const found = await indexFolders(cmd.dir, experiments.values());
         const path = await writeResultsIndex(cmd.dir, found.entries, found.size);
@@ -221,6 +245,14 @@ export async function runCli(argv: readonly string[], experiments: ExperimentMap
       const hint = err.hint === undefined ? '' : ` (${err.hint})`;
       full.stderr.write(`gradlab: ${err.message.split('\n')[0]}${hint}\n`);
       if (verbose && err.stack !== undefined) full.stderr.write(`${err.stack}\n`);
+      return EXIT_USAGE;
+    }
+    const fsError = err as NodeJS.ErrnoException | null;
+    if (fsError instanceof Error && typeof fsError.code === 'string' && typeof fsError.syscall === 'string') {
+      // A file-system error no gradlab code wrapped: still one line with the path and the cause.
+      const where = typeof fsError.path === 'string' ? ` ${JSON.stringify(fsError.path)}` : '';
+      full.stderr.write(`gradlab: cannot ${fsError.syscall}${where}: ${describeCause(fsError)}\n`);
+      if (verbose && fsError.stack !== undefined) full.stderr.write(`${fsError.stack}\n`);
       return EXIT_USAGE;
     }
     const e = err instanceof Error ? err : new Error(String(err));

@@ -1,14 +1,17 @@
 /**
  * The last step of a run (and all of `merge`): concatenate the cells' CSVs in grid order into
- * the main CSV (so its bytes do not depend on the order or the shards the cells ran in), write
+ * the main CSV (so its bytes do not depend on the order or the shards the cells ran in), make
  * the seed summary (`<name>-summary.csv`, when the experiment declares one and the run has more
- * than one seed), draw the plots as SVG, and write `manifest.json` last, listing every output
- * with its sha256, the number of cells and the cells that diverged, in grid order.
+ * than one seed), draw the plots as SVG, and `manifest.json`, listing every output with its
+ * sha256 and rows, the number of cells and the cells that diverged, in grid order. Every cell
+ * is checked against its checksum record as it is read. The files are staged, then renamed into
+ * place together, the manifest last (see `StagedOutputs`): a failure or a signal before that
+ * leaves the previous outputs untouched.
  */
 import { join } from 'node:path';
-import { ExperimentError, describeValue, writeFileAtomicSync } from '@gradlab/core';
+import { ExperimentError, InterruptedError, describeValue } from '@gradlab/core';
 import { parseResultsCsv, toCsv } from '../io/csv.js';
-import { MANIFEST_FILE, writeManifest, type ManifestDivergence } from '../io/manifest.js';
+import { MANIFEST_FILE, buildManifest, countCsvRows, manifestText, type ManifestDivergence, type ManifestOutput } from '../io/manifest.js';
 import { renderSvg } from '../plot/render-svg.js';
 import type { CellsStore } from './cells-store.js';
 import { collectCellArtifacts } from './cell-artifacts.js';
@@ -16,6 +19,8 @@ import type { AnyExperimentDefinition, Row } from './define-experiment.js';
 import type { PlannedCell } from './plan-cells.js';
 import type { RunEventHandler } from './run-events.js';
 import { seedSummary, summaryColumns, summaryFileName } from './seed-summary.js';
+import { cellIdentity } from './cell-checksum.js';
+import { StagedOutputs } from './staged-outputs.js';
 
 /** The files an assembled run wrote. */
 export interface AssembledOutputs {
@@ -44,15 +49,32 @@ export interface AssembleArgs {
   plan: PlannedCell[];
   started: Date;
   onEvent: RunEventHandler | undefined;
+  /** Checked before the outputs are replaced: an abort throws `interrupted()` and writes nothing. */
+  signal?: AbortSignal | undefined;
+  /** The error to throw when `signal` aborts. */
+  interrupted?: (() => InterruptedError) | undefined;
+  /** Added to the error of a damaged cell: what to do about it. */
+  damagedHint?: string | undefined;
 }
 
 const PLOT_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.svg$/;
 
 /**
  * Assembles a complete set of cells into the results folder.
- * @throws ExperimentError when a cell was written with other columns, or plots() returns bad file names
+ * @throws ExperimentError when a cell is damaged or was written with other columns, or plots()
+ *   returns bad file names; InterruptedError when `signal` aborts; GradlabError `E_IO` naming
+ *   the file when an output cannot be written (the previous outputs are then untouched)
  */
 export async function assembleResults(args: AssembleArgs): Promise<AssembledOutputs> {
+  const staged = new StagedOutputs(args.store.outDir);
+  try {
+    return await assemble(args, staged);
+  } finally {
+    staged.discard();
+  }
+}
+
+async function assemble(args: AssembleArgs, staged: StagedOutputs): Promise<AssembledOutputs> {
   const { def, config, store, plan } = args;
   const outDir = store.outDir;
   const header = toCsv([], def.columns);
@@ -62,7 +84,14 @@ export async function assembleResults(args: AssembleArgs): Promise<AssembledOutp
   const diverged: ManifestDivergence[] = [];
   let backend;
   for (const cell of plan) {
-    const text = store.readCsv(cell.id);
+    let stored;
+    try {
+      stored = store.read(cellIdentity(def.name, store.configHash, cell));
+    } catch (err) {
+      if (!(err instanceof ExperimentError)) throw err;
+      throw new ExperimentError(`${def.name}: ${err.message}`, { hint: args.damagedHint, cause: err });
+    }
+    const text = stored.csv;
     if (!text.startsWith(header)) {
       throw new ExperimentError(
         `${def.name}: cell ${cell.id} was written with other columns (${JSON.stringify(text.split('\n', 1)[0])}) than ` +
@@ -70,7 +99,7 @@ export async function assembleResults(args: AssembleArgs): Promise<AssembledOutp
       );
     }
     parts.push(text.slice(header.length));
-    const meta = store.readMeta(cell.id);
+    const meta = stored.meta;
     for (const n of meta.notices) if (!notices.includes(n)) notices.push(n);
     if (meta.status === 'diverged') diverged.push({ cell: cell.id, ...(meta.divergence as Omit<ManifestDivergence, 'cell'>) });
     backend ??= meta.backend;
@@ -82,7 +111,9 @@ export async function assembleResults(args: AssembleArgs): Promise<AssembledOutp
   }
   const csvText = parts.join('');
   const csvFile = `${def.name}.csv`;
-  writeFileAtomicSync(join(outDir, csvFile), csvText);
+  const outputs: ManifestOutput[] = [];
+  const stageTable = (file: string, text: string) => outputs.push({ ...staged.stage(file, text), rows: countCsvRows(text) });
+  stageTable(csvFile, csvText);
 
   const rows = parseResultsCsv(csvText, join(outDir, csvFile)) as Row[];
   const seeds = (config as { seeds: number[] }).seeds;
@@ -90,7 +121,7 @@ export async function assembleResults(args: AssembleArgs): Promise<AssembledOutp
   if (def.summary !== undefined && seeds.length > 1) {
     summaryFile = summaryFileName(def.name);
     const summary = seedSummary(rows, def.summary, `${def.name}: summary`);
-    writeFileAtomicSync(join(outDir, summaryFile), toCsv(summary, summaryColumns(def.summary)));
+    stageTable(summaryFile, toCsv(summary, summaryColumns(def.summary)));
   }
   const plotFiles: string[] = [];
   const plots = def.plots?.(rows, config) ?? [];
@@ -103,15 +134,17 @@ export async function assembleResults(args: AssembleArgs): Promise<AssembledOutp
       );
     }
     const svg = await renderSvg(plot.spec);
-    writeFileAtomicSync(join(outDir, file), svg);
+    outputs.push(staged.stage(file, svg));
     plotFiles.push(file);
   }
 
   const tables = summaryFile === undefined ? [csvFile] : [csvFile, summaryFile];
-  const artifactFiles = collectCellArtifacts(store, plan.map((c) => c.id), def.name, [...tables, ...plotFiles]);
+  for (const a of collectCellArtifacts(store, plan.map((c) => c.id), def.name, [...tables, ...plotFiles])) {
+    outputs.push(staged.stage(a.file, a.data));
+  }
   const cells = { total: plan.length, diverged: diverged.length };
 
-  await writeManifest(outDir, {
+  const manifest = buildManifest({
     name: def.name,
     description: def.description,
     size: args.size,
@@ -122,10 +155,12 @@ export async function assembleResults(args: AssembleArgs): Promise<AssembledOutp
     started: args.started.toISOString(),
     finished: new Date().toISOString(),
     notices,
-    outputs: [...tables, ...plotFiles, ...artifactFiles],
     cells,
     diverged,
-  });
+  }, outputs);
+  staged.stage(MANIFEST_FILE, manifestText(manifest));
+  if (args.signal?.aborted === true && args.interrupted !== undefined) throw args.interrupted();
+  staged.publish(MANIFEST_FILE);
   const out: AssembledOutputs = {
     csv: join(outDir, csvFile),
     ...(summaryFile !== undefined ? { summary: join(outDir, summaryFile) } : {}),

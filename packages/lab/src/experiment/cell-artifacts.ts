@@ -7,9 +7,9 @@
  * OUT/.cells/<hash>/<cellId>.artifacts/<file>
  * ```
  *
- * before its CSV marks it complete (so a resumed run never keeps artifacts of a half-done
- * cell), and at assembly they are copied into the results folder and listed, with their
- * sha256, in the manifest. File names are plain (no folders) and must be distinct across the
+ * before its checksum record marks it complete (the record covers them too, so a resumed run
+ * never keeps artifacts of a half-done or damaged cell), and at assembly they are written into
+ * the results folder with the other outputs and listed, with their sha256, in the manifest. File names are plain (no folders) and must be distinct across the
  * cells of a run: derive them from the cell (e.g. `weights-pcd-seed1.safetensors`).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -47,15 +47,21 @@ export function writeCellArtifact(store: CellsStore, cellId: string, experiment:
 }
 
 /**
- * Copies every cell's artifacts into the results folder, in grid order.
+ * Gathers every cell's artifacts for the results folder, in grid order (the caller writes them
+ * with the other outputs, all together).
  * @param cellIds the run's cells, in grid order
  * @param taken file names already used by the run's outputs (CSV, plots)
- * @returns the copied file names, in grid order then by name
+ * @returns each file name (grid order, then by name) with its bytes
  * @throws ExperimentError when two cells (or a cell and a plot) use the same file name
  */
-export function collectCellArtifacts(store: CellsStore, cellIds: readonly string[], experiment: string, taken: readonly string[]): string[] {
+export function collectCellArtifacts(
+  store: CellsStore,
+  cellIds: readonly string[],
+  experiment: string,
+  taken: readonly string[],
+): { file: string; data: Buffer }[] {
   const seen = new Map<string, string>(taken.map((f) => [f, 'the run outputs']));
-  const out: string[] = [];
+  const out: { file: string; data: Buffer }[] = [];
   for (const id of cellIds) {
     const dir = cellArtifactsDir(store, id);
     if (!existsSync(dir)) continue;
@@ -68,8 +74,7 @@ export function collectCellArtifacts(store: CellsStore, cellIds: readonly string
         throw new ExperimentError(`${experiment}: artifact ${JSON.stringify(f)} of cell ${id} clashes with ${owner}; expected artifact names to be distinct across cells (include the cell and seed in the name)`);
       }
       seen.set(f, `cell ${id}`);
-      writeFileAtomicSync(join(store.outDir, f), readFileSync(join(dir, f)));
-      out.push(f);
+      out.push({ file: f, data: readFileSync(join(dir, f)) });
     }
   }
   return out;

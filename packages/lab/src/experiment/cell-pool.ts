@@ -171,10 +171,16 @@ export class CellPool {
     return worker;
   }
 
-  /** Kills every worker (cells in flight are discarded). */
-  private killAll(): void {
-    for (const w of this.workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+  /** Kills every worker (cells in flight are discarded); resolves once they have all exited. */
+  private killAll(): Promise<void> {
+    const exits = this.workers.map((w) => {
+      if (w.child.exitCode !== null || w.child.signalCode !== null) return Promise.resolve();
+      const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
+      w.child.kill('SIGKILL');
+      return exited;
+    });
     this.workers = [];
+    return Promise.all(exits).then(() => undefined);
   }
 
   /**
@@ -195,8 +201,8 @@ export class CellPool {
         if (failed) return;
         failed = true;
         signal?.removeEventListener('abort', onAbort);
-        this.killAll();
-        reject(err);
+        // Rejected once the workers are gone, so the caller can clear what they left half-written.
+        void this.killAll().then(() => reject(err));
       };
       const onAbort = () => fail(signal!.reason ?? new Error('aborted'));
       if (signal?.aborted) return onAbort();

@@ -1,12 +1,17 @@
 /**
  * `mergeExperiment`: assembles the main CSV, plots and manifest of a results folder whose cells
  * were computed by several sharded runs (`gradlab run NAME --shard i/n`, then `gradlab merge
- * OUT`). The config, size and seeds come from `OUT/.cells/<hash>/config.json`; the result is
- * byte-identical to an unsharded run's.
+ * OUT`). The config, size and seeds come from the shards' records (`OUT/.cells/shards/`), which
+ * must agree, else from `OUT/.cells/<hash>/config.json`; the result is byte-identical to an
+ * unsharded run's. Merging holds the lock on OUT and honours a signal until the outputs are
+ * renamed into place.
  */
-import { ExperimentError, removeStaleTempFiles } from '@gradlab/core';
+import { ExperimentError, InterruptedError, removeStaleTempFiles } from '@gradlab/core';
 import { assembleResults, type AssembledOutputs } from './assemble-results.js';
 import { CellsStore, readCellsConfig } from './cells-store.js';
+import { cellIdentity } from './cell-checksum.js';
+import { lockOutDir } from './out-lock.js';
+import { agreeingShards, readShardRecords } from './shard-records.js';
 import { configHash as hashOf } from './cell-id.js';
 import type { CellValue, ExperimentDefinition } from './define-experiment.js';
 import { planCells } from './plan-cells.js';
@@ -17,8 +22,12 @@ import { resolveConfig } from './runner.js';
 export interface MergeOptions {
   /** Which config's cells to merge. Default: the last one run in the folder (`.cells/current`). */
   configHash?: string | undefined;
-  /** Receives the `assembled` event. */
+  /** Receives the `lock` and `assembled` events. */
   onEvent?: RunEventHandler | undefined;
+  /** Stops the merge (an `InterruptedError`) before the outputs are replaced. */
+  signal?: AbortSignal | undefined;
+  /** Wait for another writer of OUT (default) or refuse at once. */
+  wait?: boolean | undefined;
 }
 
 /** How many missing cell ids an error message lists before summarising. */
@@ -27,9 +36,10 @@ const MISSING_LISTED = 10;
 /**
  * Assembles a results folder from its stored cells.
  * @returns the outputs written
- * @throws ExperimentError when the folder holds no cells, belongs to another experiment, or
- *   cells are missing (the message lists them); ValidationError when the stored config no
- *   longer fits the experiment's schema
+ * @throws ExperimentError when the folder holds no cells, belongs to another experiment, its
+ *   shards ran different seeds or configs (naming the difference), or cells are missing or
+ *   damaged (the message lists them); ValidationError when the stored config no longer fits the
+ *   experiment's schema; InterruptedError when `signal` aborts
  */
 export async function mergeExperiment<C extends object, K extends Record<string, CellValue>>(
   def: ExperimentDefinition<C, K>,
@@ -37,7 +47,27 @@ export async function mergeExperiment<C extends object, K extends Record<string,
   options: MergeOptions = {},
 ): Promise<AssembledOutputs> {
   const started = new Date();
-  const stored = readCellsConfig(outDir, options.configHash);
+  const lock = await lockOutDir(outDir, {
+    command: `merge ${def.name}`,
+    wait: options.wait,
+    signal: options.signal,
+    onMessage: (message) => options.onEvent?.({ type: 'lock', name: def.name, message }),
+  });
+  try {
+    return await mergeLocked(def, outDir, options, started);
+  } finally {
+    lock.release();
+  }
+}
+
+async function mergeLocked<C extends object, K extends Record<string, CellValue>>(
+  def: ExperimentDefinition<C, K>,
+  outDir: string,
+  options: MergeOptions,
+  started: Date,
+): Promise<AssembledOutputs> {
+  const shards = options.configHash === undefined ? readShardRecords(outDir) : [];
+  const stored = shards.length > 0 ? agreeingShards(shards, outDir) : readCellsConfig(outDir, options.configHash);
   if (stored.name !== def.name) {
     throw new ExperimentError(`merge: ${JSON.stringify(outDir)} holds cells of experiment "${stored.name}", not "${def.name}"`);
   }
@@ -55,7 +85,20 @@ export async function mergeExperiment<C extends object, K extends Record<string,
   removeStaleTempFiles(outDir);
   removeStaleTempFiles(store.dir);
   const plan = planCells(anyDef, config);
-  const missing = plan.filter((c) => !store.has(c.id)).map((c) => c.id);
+  const damaged: string[] = [];
+  const missing: string[] = [];
+  for (const c of plan) {
+    const found = store.check(cellIdentity(def.name, hash, c));
+    if (found.state === 'missing') missing.push(c.id);
+    else if (found.state === 'damaged') damaged.push(`${c.id} (${found.why})`);
+  }
+  if (damaged.length > 0) {
+    const listed = damaged.slice(0, MISSING_LISTED).join('; ');
+    const more = damaged.length > MISSING_LISTED ? ` and ${damaged.length - MISSING_LISTED} more` : '';
+    throw new ExperimentError(`merge: ${damaged.length} of ${plan.length} cells of ${def.name} are damaged in ${JSON.stringify(store.dir)}: ${listed}${more}`, {
+      hint: 'rerun the shards holding them (gradlab run NAME --shard i/n --out DIR): they recompute damaged cells; then merge again',
+    });
+  }
   if (missing.length > 0) {
     const listed = missing.slice(0, MISSING_LISTED).join('; ');
     const more = missing.length > MISSING_LISTED ? ` and ${missing.length - MISSING_LISTED} more` : '';
@@ -72,5 +115,12 @@ export async function mergeExperiment<C extends object, K extends Record<string,
     plan,
     started,
     onEvent: options.onEvent,
+    signal: options.signal,
+    interrupted: () =>
+      new InterruptedError(
+        `merge: ${def.name}: interrupted; ${plan.length} of ${plan.length} cells are complete in ${JSON.stringify(outDir)}; ` +
+          'the previous outputs are untouched; run the merge again to write them',
+      ),
+    damagedHint: 'rerun the shard holding it to recompute it, then merge again',
   });
 }

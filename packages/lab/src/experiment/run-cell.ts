@@ -8,6 +8,7 @@ import { type BackendInfo, ExperimentError, NonFiniteError, ValidationError, des
 import { toCsv } from '../io/csv.js';
 import type { CellsStore, CellStatus, Divergence } from './cells-store.js';
 import { writeCellArtifact } from './cell-artifacts.js';
+import { cellIdentity } from './cell-checksum.js';
 import type { AnyExperimentDefinition, CellValue, ExperimentContext, Row } from './define-experiment.js';
 import type { PlannedCell } from './plan-cells.js';
 
@@ -110,6 +111,8 @@ export async function runCell(args: RunCellArgs): Promise<CellOutcome> {
       }
     },
   };
+  // Whatever a killed or damaged earlier attempt left must not be counted as this cell's.
+  store.remove(planned.id);
   const t0 = performance.now();
   const rows = await def.run({ ...planned.cell, seed: planned.seed }, args.config, ctx);
   const ms = performance.now() - t0;
@@ -124,7 +127,7 @@ export async function runCell(args: RunCellArgs): Promise<CellOutcome> {
     throw new ExperimentError(`${where} returned rows that do not fit the columns: ${err.message}`, { cause: err });
   }
   const status: CellStatus = divergence === undefined ? 'ok' : 'diverged';
-  store.write(planned.id, csv, {
+  store.write(cellIdentity(name, store.configHash, planned), csv, {
     backend: args.backend,
     notices: cellNotices,
     ms: Math.round(ms),

@@ -17,6 +17,10 @@ export type RunEvent =
   | { type: 'cell-done'; name: string; cellId: string; index: number; total: number; ms: number; rows: number; status?: CellStatus }
   /** A cell was already on disk from an earlier run (resume). */
   | { type: 'cell-skipped'; name: string; cellId: string; index: number; total: number }
+  /** A stored cell did not match its checksum record (`reason`, in words); it is recomputed. */
+  | { type: 'cell-damaged'; name: string; cellId: string; index: number; total: number; reason: string }
+  /** The lock on OUT: waiting for its holder (named), or taking over a stale one. */
+  | { type: 'lock'; name: string; message: string }
   /** A cell threw; the error propagates from `runExperiment` right after this event. */
   | { type: 'cell-failed'; name: string; cellId: string; index: number; total: number; error: unknown }
   /** A notice, reported once per run the first time any cell gives it. */

@@ -1,12 +1,15 @@
 /**
  * `runExperiment`: runs an experiment's grid × seeds, one cell at a time, writing each cell's
- * rows atomically to `OUT/.cells/<configHash>/<cellId>.csv`. Completed cells are skipped, so an
- * interrupted run resumes where it stopped; adding seeds reuses the cells of the others. Once
- * every cell exists the main CSV, the SVG plots and `manifest.json` (last) are written.
- * Output paths derive from the config, never from the clock.
+ * rows atomically to `OUT/.cells/<configHash>/<cellId>.csv` with a checksum record. Complete
+ * cells are skipped, so an interrupted run resumes where it stopped; adding seeds reuses the
+ * cells of the others; a stored cell that no longer matches its checksum is reported and
+ * recomputed. Once every cell exists the main CSV, the SVG plots and `manifest.json` are
+ * renamed into place together, the manifest last. Output paths derive from the config, never
+ * from the clock. An unsharded run holds the lock on OUT (one writer at a time).
  *
- * A sharded run computes only its share of the cells and leaves the assembly to
- * `mergeExperiment` (`gradlab merge OUT`).
+ * A sharded run computes only its share of the cells, takes no lock (Slurm tasks write their
+ * cells concurrently), records what it ran, and leaves the assembly to `mergeExperiment`
+ * (`gradlab merge OUT`).
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +27,9 @@ import {
 import { MANIFEST_FILE } from '../io/manifest.js';
 import { assembleResults, type AssembledOutputs } from './assemble-results.js';
 import { CELLS_DIR, CellsStore } from './cells-store.js';
+import { cellIdentity } from './cell-checksum.js';
+import { lockOutDir, type OutLock } from './out-lock.js';
+import { clearShardRecords, writeShardRecord } from './shard-records.js';
 import type { CellPool, PoolTask } from './cell-pool.js';
 import { configHash } from './cell-id.js';
 import { checkSeeds, type CellValue, type ExperimentDefinition } from './define-experiment.js';
@@ -76,6 +82,11 @@ export interface RunOptions<C extends object = object> {
    * a `NonFiniteError` instead of being recorded as `diverged` data. Default false.
    */
   failOnNonFinite?: boolean | undefined;
+  /**
+   * When another process holds the lock on OUT: wait for it (default, reporting a `lock` event
+   * naming the holder) or, with false, throw an ExperimentError naming it.
+   */
+  wait?: boolean | undefined;
 }
 
 /** What `runExperiment` did. */
@@ -152,6 +163,9 @@ function removePreviousOutputs(outDir: string): void {
   rmSync(path, { force: true });
 }
 
+/** Lets timers and signal handlers run: a cell that computes without awaiting never yields. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Runs an experiment (see the file comment). Cells run one after another, or in the worker
  * processes of `options.pool`; an error in a cell propagates at once (after a `cell-failed`
@@ -188,143 +202,177 @@ export async function runExperiment<C extends object, K extends Record<string, C
   const store = new CellsStore(outDir, hash);
   const plan = planCells(def, config);
   const mine = plan.filter((c) => inShard(c.position, shard));
+  const signal = options.signal;
+  let lock: OutLock | undefined;
+  if (shard === undefined) {
+    lock = await lockOutDir(outDir, {
+      command: `run ${def.name}`,
+      wait: options.wait,
+      signal,
+      onMessage: (message) => onEvent?.({ type: 'lock', name: def.name, message }),
+    });
+  }
+  try {
+    return await runLocked();
+  } finally {
+    lock?.release();
+  }
 
-  removeStaleTempFiles(outDir);
-  removeStaleTempFiles(store.dir);
-  if (options.fresh === true) {
-    if (shard === undefined) {
-      rmSync(join(outDir, CELLS_DIR), { recursive: true, force: true });
-      removePreviousOutputs(outDir);
-    } else {
-      for (const c of mine) {
-        rmSync(store.csvPath(c.id), { force: true });
-        rmSync(store.metaPath(c.id), { force: true });
+  async function runLocked(): Promise<RunResult<C>> {
+    removeStaleTempFiles(outDir);
+    removeStaleTempFiles(store.dir);
+    if (options.fresh === true) {
+      if (shard === undefined) {
+        rmSync(join(outDir, CELLS_DIR), { recursive: true, force: true });
+        removePreviousOutputs(outDir);
+      } else {
+        for (const c of mine) store.remove(c.id);
       }
     }
-  }
-  store.writeConfig({ name: def.name, size, configHash: hash, config: config as Record<string, unknown> });
-  onEvent?.({ type: 'plan', name: def.name, total: mine.length, gridTotal: plan.length, shard, configHash: hash });
+    store.writeConfig({ name: def.name, size, configHash: hash, config: config as Record<string, unknown> });
+    if (shard === undefined) clearShardRecords(outDir);
+    else writeShardRecord(outDir, { name: def.name, shard, size, configHash: hash, config: config as Record<string, unknown> });
+    onEvent?.({ type: 'plan', name: def.name, total: mine.length, gridTotal: plan.length, shard, configHash: hash });
 
-  const seenNotices = new Set<string>();
-  const notice = (cellId: string, message: string) => {
-    if (seenNotices.has(message)) return;
-    seenNotices.add(message);
-    onEvent?.({ type: 'notice', name: def.name, message, cellId });
-  };
-  const failOnNonFinite = options.failOnNonFinite === true;
-  const signal = options.signal;
-  let cellsRun = 0;
-  let cellsSkipped = 0;
-  const diverged: string[] = [];
-  const todo: { planned: PlannedCell; index: number }[] = [];
-  mine.forEach((planned, index) => {
-    if (store.has(planned.id)) {
-      cellsSkipped += 1;
-      onEvent?.({ type: 'cell-skipped', name: def.name, cellId: planned.id, index, total: mine.length });
-    } else {
+    const seenNotices = new Set<string>();
+    const notice = (cellId: string, message: string) => {
+      if (seenNotices.has(message)) return;
+      seenNotices.add(message);
+      onEvent?.({ type: 'notice', name: def.name, message, cellId });
+    };
+    const failOnNonFinite = options.failOnNonFinite === true;
+    const identity = (c: PlannedCell) => cellIdentity(def.name, hash, c);
+    let cellsRun = 0;
+    let cellsSkipped = 0;
+    const diverged: string[] = [];
+    const todo: { planned: PlannedCell; index: number }[] = [];
+    mine.forEach((planned, index) => {
+      const found = store.check(identity(planned));
+      if (found.state === 'complete') {
+        cellsSkipped += 1;
+        onEvent?.({ type: 'cell-skipped', name: def.name, cellId: planned.id, index, total: mine.length });
+        return;
+      }
+      if (found.state === 'damaged') {
+        onEvent?.({ type: 'cell-damaged', name: def.name, cellId: planned.id, index, total: mine.length, reason: found.why });
+        store.remove(planned.id);
+      }
       todo.push({ planned, index });
-    }
-  });
-  const finished = (planned: PlannedCell, index: number, done: CellOutcome) => {
-    cellsRun += 1;
-    if (done.status === 'diverged') diverged.push(planned.id);
-    onEvent?.({ type: 'cell-done', name: def.name, cellId: planned.id, index, total: mine.length, ms: done.ms, rows: done.rows, status: done.status });
-  };
-  const interrupted = () => {
-    const complete = plan.filter((c) => store.has(c.id)).length;
-    return new InterruptedError(
-      `${def.name}: interrupted; ${complete} of ${plan.length} cells are complete in ${JSON.stringify(outDir)} ` +
-        `(${cellsRun} computed by this run); rerun the same command to resume`,
-    );
-  };
+    });
+    const finished = (planned: PlannedCell, index: number, done: CellOutcome) => {
+      cellsRun += 1;
+      if (done.status === 'diverged') diverged.push(planned.id);
+      onEvent?.({ type: 'cell-done', name: def.name, cellId: planned.id, index, total: mine.length, ms: done.ms, rows: done.rows, status: done.status });
+    };
+    const interrupted = () => {
+      const complete = plan.filter((c) => store.has(identity(c))).length;
+      return new InterruptedError(
+        `${def.name}: interrupted; ${complete} of ${plan.length} cells are complete in ${JSON.stringify(outDir)} ` +
+          `(${cellsRun} computed by this run); rerun the same command to resume`,
+      );
+    };
 
-  if (options.pool === undefined) {
-    for (const { planned, index } of todo) {
-      if (signal?.aborted === true) throw interrupted();
-      const event = { name: def.name, cellId: planned.id, index, total: mine.length };
-      onEvent?.({ type: 'cell-start', ...event });
-      let done: CellOutcome;
+    if (options.pool === undefined) {
+      for (const { planned, index } of todo) {
+        await yieldToEventLoop();
+        if (signal?.aborted === true) throw interrupted();
+        const event = { name: def.name, cellId: planned.id, index, total: mine.length };
+        onEvent?.({ type: 'cell-start', ...event });
+        let done: CellOutcome;
+        try {
+          done = await runCell({
+            def: anyDef,
+            config,
+            planned,
+            store,
+            backend,
+            dataDir: options.dataDir,
+            failOnNonFinite,
+            hooks: {
+              notice: (message) => notice(planned.id, message),
+              progress: (fraction) => onEvent?.({ type: 'cell-progress', ...event, fraction }),
+            },
+          });
+        } catch (error) {
+          onEvent?.({ type: 'cell-failed', ...event, error });
+          throw error;
+        }
+        finished(planned, index, done);
+      }
+      await yieldToEventLoop();
+      if (signal?.aborted === true && todo.length > 0) throw interrupted();
+    } else {
+      const byId = new Map(todo.map((t) => [t.planned.id, t]));
+      const tasks: PoolTask[] = todo.map(({ planned }) => ({
+        name: def.name,
+        config: config as Record<string, unknown>,
+        configHash: hash,
+        position: planned.position,
+        cellId: planned.id,
+        outDir,
+        dataDir: options.dataDir,
+        failOnNonFinite,
+      }));
+      const eventOf = (task: PoolTask) => ({ name: def.name, cellId: task.cellId, index: byId.get(task.cellId)!.index, total: mine.length });
       try {
-        done = await runCell({
-          def: anyDef,
-          config,
-          planned,
-          store,
-          backend,
-          dataDir: options.dataDir,
-          failOnNonFinite,
-          hooks: {
-            notice: (message) => notice(planned.id, message),
-            progress: (fraction) => onEvent?.({ type: 'cell-progress', ...event, fraction }),
+        await options.pool.run(
+          tasks,
+          {
+            start: (task) => onEvent?.({ type: 'cell-start', ...eventOf(task) }),
+            notice: (task, message) => notice(task.cellId, message),
+            progress: (task, fraction) => onEvent?.({ type: 'cell-progress', ...eventOf(task), fraction }),
+            done: (task, outcome) => finished(byId.get(task.cellId)!.planned, byId.get(task.cellId)!.index, outcome),
+            failed: (task, error) => onEvent?.({ type: 'cell-failed', ...eventOf(task), error }),
           },
-        });
+          signal,
+        );
       } catch (error) {
-        onEvent?.({ type: 'cell-failed', ...event, error });
+        // The killed workers may have left temp files of the cells they were writing.
+        removeStaleTempFiles(store.dir);
+        if (signal?.aborted === true) throw interrupted();
         throw error;
       }
-      finished(planned, index, done);
     }
-    if (signal?.aborted === true && todo.length > 0) throw interrupted();
-  } else {
-    const byId = new Map(todo.map((t) => [t.planned.id, t]));
-    const tasks: PoolTask[] = todo.map(({ planned }) => ({
-      name: def.name,
-      config: config as Record<string, unknown>,
-      configHash: hash,
-      position: planned.position,
-      cellId: planned.id,
-      outDir,
-      dataDir: options.dataDir,
-      failOnNonFinite,
-    }));
-    const eventOf = (task: PoolTask) => ({ name: def.name, cellId: task.cellId, index: byId.get(task.cellId)!.index, total: mine.length });
-    try {
-      await options.pool.run(
-        tasks,
-        {
-          start: (task) => onEvent?.({ type: 'cell-start', ...eventOf(task) }),
-          notice: (task, message) => notice(task.cellId, message),
-          progress: (task, fraction) => onEvent?.({ type: 'cell-progress', ...eventOf(task), fraction }),
-          done: (task, outcome) => finished(byId.get(task.cellId)!.planned, byId.get(task.cellId)!.index, outcome),
-          failed: (task, error) => onEvent?.({ type: 'cell-failed', ...eventOf(task), error }),
-        },
-        signal,
-      );
-    } catch (error) {
-      if (signal?.aborted === true) throw interrupted();
-      throw error;
-    }
-  }
 
-  const missing = plan.filter((c) => !store.has(c.id)).map((c) => c.id);
-  const result: RunResult<C> = {
-    name: def.name,
-    outDir,
-    config,
-    size,
-    configHash: hash,
-    shard,
-    cellsRun,
-    cellsSkipped,
-    diverged,
-    gridTotal: plan.length,
-    missing,
-    assembled: undefined,
-  };
-  if (shard !== undefined) return result;
-  if (missing.length > 0) {
-    // Cannot happen unless another process deleted cells while this one ran.
-    throw new ExperimentError(`${def.name}: ${missing.length} cells vanished from ${JSON.stringify(store.dir)} during the run`);
+    const missing = plan.filter((c) => !store.has(identity(c))).map((c) => c.id);
+    const result: RunResult<C> = {
+      name: def.name,
+      outDir,
+      config,
+      size,
+      configHash: hash,
+      shard,
+      cellsRun,
+      cellsSkipped,
+      diverged,
+      gridTotal: plan.length,
+      missing,
+      assembled: undefined,
+    };
+    if (shard !== undefined) return result;
+    if (missing.length > 0) {
+      // Cannot happen unless another process deleted cells while this one ran.
+      throw new ExperimentError(`${def.name}: ${missing.length} cells vanished or changed in ${JSON.stringify(store.dir)} during the run (first: ${missing[0]})`, {
+        hint: 'another process wrote into this folder; rerun the same command to recompute them',
+      });
+    }
+    result.assembled = await assembleResults({
+      def: anyDef,
+      config: config as Record<string, unknown>,
+      size,
+      store,
+      plan,
+      started,
+      onEvent,
+      signal,
+      interrupted: () =>
+        new InterruptedError(
+          `${def.name}: interrupted; ${plan.length} of ${plan.length} cells are complete in ${JSON.stringify(outDir)} ` +
+            `(${cellsRun} computed by this run); the previous outputs are untouched; rerun the same command to write them`,
+        ),
+      damagedHint: 'rerun the same command to recompute it',
+    });
+    return result;
   }
-  result.assembled = await assembleResults({
-    def: anyDef,
-    config: config as Record<string, unknown>,
-    size,
-    store,
-    plan,
-    started,
-    onEvent,
-  });
-  return result;
 }
 

@@ -26,6 +26,8 @@ export interface ManifestOutput {
   bytes: number;
   /** Lower-case hex sha256 of the content. */
   sha256: string;
+  /** Data rows (below the header) of a CSV output; absent for other files and in older manifests. */
+  rows?: number | undefined;
 }
 
 /** How many cells a run had and how many of them diverged (went NaN / ±Infinity). */
@@ -103,7 +105,7 @@ export interface ManifestProblem {
   /** Output path as listed. */
   path: string;
   /** What is wrong. */
-  kind: 'missing' | 'bytes' | 'sha256';
+  kind: 'missing' | 'bytes' | 'sha256' | 'rows';
   /** Listed value. */
   expected: string;
   /** Value on disk ('' when missing). */
@@ -238,7 +240,18 @@ export async function writeManifest(dir: string, input: ManifestInput): Promise<
     }
     outputs.push({ path, bytes, sha256: await sha256File(full) });
   }
-  const manifest: Manifest = {
+  const manifest = buildManifest(input, outputs);
+  await writeFileAtomic(join(dir, MANIFEST_FILE), manifestText(manifest));
+  return manifest;
+}
+
+/**
+ * The manifest of outputs already hashed (e.g. from the bytes about to be written, so it vouches
+ * for exactly those).
+ * @throws ValidationError for an absolute or escaping output path
+ */
+export function buildManifest(input: Omit<ManifestInput, 'outputs'>, outputs: readonly ManifestOutput[]): Manifest {
+  return {
     formatVersion: MANIFEST_FORMAT_VERSION,
     name: input.name,
     description: input.description,
@@ -253,12 +266,15 @@ export async function writeManifest(dir: string, input: ManifestInput): Promise<
     started: input.started,
     finished: input.finished,
     notices: [...new Set(input.notices)],
-    outputs,
+    outputs: outputs.map((o) => ({ ...o, path: checkOutputPath(o.path) })),
     ...(input.cells !== undefined ? { cells: { total: input.cells.total, diverged: input.cells.diverged } } : {}),
     ...(input.diverged !== undefined && input.diverged.length > 0 ? { diverged: input.diverged.map((d) => ({ ...d })) } : {}),
   };
-  await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
+}
+
+/** The bytes of `manifest.json` (2-space JSON, trailing newline). */
+export function manifestText(manifest: Manifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
 /**
@@ -301,6 +317,19 @@ export async function readManifest(dir: string): Promise<Manifest> {
   return parsed as Manifest;
 }
 
+/** Data rows of a CSV text written by `toCsv` (records below the header; quoted newlines do not count). */
+export function countCsvRows(text: string): number {
+  let records = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === '\n' && !quoted) records += 1;
+  }
+  if (text.length > 0 && !text.endsWith('\n')) records += 1;
+  return Math.max(0, records - 1);
+}
+
 /**
  * Recomputes the size and sha256 of every output listed in `dir/manifest.json`.
  * @returns the manifest and each disagreement; `ok` is true when there is none
@@ -316,13 +345,25 @@ export async function verifyManifest(dir: string): Promise<ManifestVerification>
       problems.push({ path: out.path, kind: 'missing', expected: out.sha256, actual: '' });
       continue;
     }
-    const bytes = statSync(full).size;
+    const st = statSync(full);
+    if (!st.isFile()) {
+      problems.push({ path: out.path, kind: 'missing', expected: out.sha256, actual: 'not a file' });
+      continue;
+    }
+    const bytes = st.size;
     if (bytes !== out.bytes) {
       problems.push({ path: out.path, kind: 'bytes', expected: String(out.bytes), actual: String(bytes) });
       continue;
     }
     const sha = await sha256File(full);
-    if (sha !== out.sha256) problems.push({ path: out.path, kind: 'sha256', expected: out.sha256, actual: sha });
+    if (sha !== out.sha256) {
+      problems.push({ path: out.path, kind: 'sha256', expected: out.sha256, actual: sha });
+      continue;
+    }
+    if (out.rows !== undefined) {
+      const rows = countCsvRows(await readFile(full, 'utf8'));
+      if (rows !== out.rows) problems.push({ path: out.path, kind: 'rows', expected: String(out.rows), actual: String(rows) });
+    }
   }
   return { manifest, ok: problems.length === 0, problems };
 }

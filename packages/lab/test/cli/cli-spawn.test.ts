@@ -60,7 +60,7 @@ describe('gradlab (spawned)', () => {
     const r = await gradlab(CLI, ['run', 'all', '--fast']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'gradlab: run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --jobs, --fail-on-nonfinite, --fresh, --verbose, --help\n',
+      'gradlab: run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --jobs, --fail-on-nonfinite, --fresh, --no-wait, --verbose, --help\n',
     );
   });
 

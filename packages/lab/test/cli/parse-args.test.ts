@@ -8,7 +8,7 @@ const ctx = { experiments: ['depth-gradients', 'time-gradients'], env: {} };
 describe('parseCliArgs', () => {
   test('run with every option', () => {
     const cmd = parseCliArgs(
-      ['run', 'depth-gradients', '--quick', '--seeds', '1..3,7', '--backend', 'cpu', '--out', 'o', '--shard', '2/3', '--data', 'd', '--jobs', '3', '--fail-on-nonfinite', '--fresh', '--verbose'],
+      ['run', 'depth-gradients', '--quick', '--seeds', '1..3,7', '--backend', 'cpu', '--out', 'o', '--shard', '2/3', '--data', 'd', '--jobs', '3', '--fail-on-nonfinite', '--fresh', '--no-wait', '--verbose'],
       ctx,
     );
     expect(cmd).toEqual({
@@ -26,6 +26,7 @@ describe('parseCliArgs', () => {
       jobs: 3,
       failOnNonFinite: true,
       fresh: true,
+      wait: false,
       verbose: true,
     });
   });
@@ -33,8 +34,10 @@ describe('parseCliArgs', () => {
   test('defaults: full size, results/NAME (full) or out/quick/NAME (quick), GRADLAB_DATA, Slurm shard', () => {
     expect(parseCliArgs(['run', 'time-gradients'], ctx)).toMatchObject({
       size: 'full', outDirs: { 'time-gradients': join('results', 'time-gradients') }, shard: undefined, dataDir: undefined, fresh: false,
-      jobs: undefined, failOnNonFinite: false,
+      jobs: undefined, failOnNonFinite: false, wait: true,
     });
+    expect(parseCliArgs(['verify'], ctx)).toEqual({ command: 'verify', dir: 'results', verbose: false });
+    expect(parseCliArgs(['merge', 'd', '--no-wait'], ctx)).toMatchObject({ command: 'merge', dir: 'd', wait: false });
     expect(parseCliArgs(['run', 'all', '--quick'], ctx)).toMatchObject({
       names: ['depth-gradients', 'time-gradients'],
       outDirs: { 'depth-gradients': join('out', 'quick', 'depth-gradients'), 'time-gradients': join('out', 'quick', 'time-gradients') },
@@ -71,7 +74,7 @@ describe('parseCliArgs', () => {
 
   test.each([
     [['run', 'nope'], /run: unknown experiment "nope"; expected one of depth-gradients, time-gradients, all/],
-    [['run', 'depth-gradients', '--fast'], /run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --jobs, --fail-on-nonfinite, --fresh, --verbose, --help/],
+    [['run', 'depth-gradients', '--fast'], /run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --jobs, --fail-on-nonfinite, --fresh, --no-wait, --verbose, --help/],
     [['run', 'depth-gradients', '--seeds'], /run: option --seeds needs a value/],
     [['run', 'depth-gradients', '--seeds', '3..1'], /--seeds: expected integers or ranges like 1,2,3 or 1..10, got "3..1"/],
     [['run', 'depth-gradients', '--seeds', '1,x'], /--seeds: .*got "x" \(not an integer\)/],
@@ -83,8 +86,8 @@ describe('parseCliArgs', () => {
     [['run', 'depth-gradients', '--jobs', '1.5'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "1.5"$/],
     [['run'], /run: expected an experiment name or "all"; one of depth-gradients, time-gradients, all/],
     [['merge'], /merge: expected a folder and optionally a module/],
-    [['frobnicate'], /^unknown command "frobnicate"; expected one of list, run, merge, index, help/],
-    [['--verbose'], /^unknown option --verbose; expected one of list, run, merge, index, help/],
+    [['frobnicate'], /^unknown command "frobnicate"; expected one of list, run, merge, verify, index, help/],
+    [['--verbose'], /^unknown option --verbose; expected one of list, run, merge, verify, index, help/],
     [['list', '--all'], /list: unknown option --all; valid options: --verbose, --help/],
   ])('%j is rejected: %s', (argv, message) => {
     expect(() => parseCliArgs(argv, ctx)).toThrow(ValidationError);

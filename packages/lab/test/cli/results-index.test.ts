@@ -12,7 +12,7 @@ import {
 } from '@gradlab/lab';
 import type { FindingFn } from '../../src/findings/finding.js';
 import { resultsIndex } from '../../src/cli/results-index.js';
-import { readCellsConfig } from '../../src/experiment/cells-store.js';
+import { CellsStore, readCellsConfig } from '../../src/experiment/cells-store.js';
 
 const toy = defineExperiment({
   name: 'toy',
@@ -45,9 +45,16 @@ async function runToy(): Promise<{ root: string; outputs: AssembledOutputs }> {
   const root = mkdtempSync(join(tmpdir(), 'gradlab-index-'));
   const out = join(root, 'toy');
   await runExperiment(toy, { size: 'quick', outDir: out });
-  const cellsDir = join(out, '.cells', readCellsConfig(out).configHash);
-  const meta = join(cellsDir, 'model=b,seed=2.meta.json');
-  writeFileSync(meta, JSON.stringify({ ...JSON.parse(readFileSync(meta, 'utf8')), status: 'diverged', divergence: { step: 2, reason: 'loss = NaN', lastFinite: { loss: 1 } } }));
+  const { configHash } = readCellsConfig(out);
+  // Rewritten through the store, so that the cell's checksum record covers the new metadata.
+  const store = new CellsStore(out, configHash);
+  const id = 'model=b,seed=2';
+  const meta = JSON.parse(readFileSync(store.metaPath(id), 'utf8'));
+  store.write({ experiment: toy.name, configHash, cell: id, seed: 2 }, readFileSync(store.csvPath(id), 'utf8'), {
+    ...meta,
+    status: 'diverged',
+    divergence: { step: 2, reason: 'loss = NaN', lastFinite: { loss: 1 } },
+  });
   return { root, outputs: await mergeExperiment(toy, out) };
 }
 

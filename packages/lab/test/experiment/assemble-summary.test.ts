@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ExperimentError, ValidationError, positiveInt } from '@gradlab/core';
 import { z, defineExperiment, mergeExperiment,  runExperiment, verifyManifest } from '@gradlab/lab';
 import { checkSummarySpec, seedSummary, summaryColumns } from '../../src/experiment/seed-summary.js';
-import { readCellsConfig } from '../../src/experiment/cells-store.js';
+import { CellsStore, readCellsConfig } from '../../src/experiment/cells-store.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'gradlab-summary-'));
 
@@ -159,13 +159,17 @@ describe('diverged cells in the manifest', () => {
     const out = tmp();
     await runExperiment(sweep(), { size: 'quick', outDir: out });
     const { configHash } = readCellsConfig(out);
-    const cellsDir = join(out, '.cells', configHash);
+    const store = new CellsStore(out, configHash);
     const divergence = (step: number) => ({ step, reason: 'loss = NaN', lastFinite: { loss: 3.5 } });
-    // Mark two cells diverged, the later one in grid order first.
-    for (const [id, step] of [['depth=2,seed=1', 7], ['depth=1,seed=3', 2]] as const) {
-      const path = join(cellsDir, `${id}.meta.json`);
-      const meta = JSON.parse(readFileSync(path, 'utf8'));
-      writeFileSync(path, JSON.stringify({ ...meta, status: 'diverged', divergence: divergence(step) }));
+    // Mark two cells diverged, the later one in grid order first (through the store, so that
+    // their checksum records cover the new metadata).
+    for (const [id, seed, step] of [['depth=2,seed=1', 1, 7], ['depth=1,seed=3', 3, 2]] as const) {
+      const meta = JSON.parse(readFileSync(store.metaPath(id), 'utf8'));
+      store.write({ experiment: sweep().name, configHash, cell: id, seed }, readFileSync(store.csvPath(id), 'utf8'), {
+        ...meta,
+        status: 'diverged',
+        divergence: divergence(step),
+      });
     }
     await mergeExperiment(sweep(), out);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
