@@ -14,6 +14,7 @@ import { explodingClipping } from './exploding-clipping.js';
 import { temporalOrderExperiment } from './temporal-order.js';
 import { copyMemoryExperiment } from './copy-memory.js';
 import { longTimeLagExperiment } from './long-time-lag.js';
+import { weightPenalties } from './weight-penalties.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
@@ -28,4 +29,5 @@ export const EXPERIMENTS = experimentMap([
   temporalOrderExperiment,
   copyMemoryExperiment,
   longTimeLagExperiment,
+  weightPenalties,
 ]);
