@@ -320,7 +320,7 @@ export const weightPenalties = defineExperiment<WeightPenaltiesConfig, Cell>({
   },
   plots: (rows, config) => {
     const label = (r: Row) => (r['penalty'] === 'none' ? 'none' : `${String(r['penalty'])} λ=${String(r['lambda'])}`);
-    const evals = rows.filter((r) => r['kind'] === 'eval').map((r) => ({ ...r, setting: label(r) }));
+    const evals = rows.filter((r) => r['kind'] === 'eval').map((r): Row => ({ ...r, setting: label(r) }));
     const norms = (part: string, y: string, title: string, yTitle: string, logY: boolean) => ({
       file: `weight-penalties-${part}-${y.replace(/_/g, '-')}.svg`,
       spec: lineChart({ data: evals.filter((r) => r['part'] === part), x: 'step', y, color: 'setting', logY, band: 'minmax', title, xTitle: 'SGD step', yTitle }),
