@@ -172,9 +172,12 @@ export const weightPenaltiesFinding: FindingFn<WeightPenaltiesConfig> = (rows, c
     const s = statuses[i]!;
     const base = outcomes[i]![0]!;
     const baseText = `unpenalised: late ‖∇L‖ ${fmt(base.lateGrad)}, test ${p === 'mlp' ? 'error' : 'MSE'} ${fmt(base.finalError)}, ${base.broken} of ${base.seeds} broken`;
-    if (s.status === 'fails') return `${p}: no penalty in the sweep cut the late gradient norm to ≤ ${LIMIT_RATIO}× across seeds (${baseText})`;
+    // A penalty acts through the weights it has shrunk, so it cannot save a run that diverges in its first steps.
+    const penalisedBroken = Math.min(...outcomes[i]!.filter((o) => o.penalty !== 'none').map((o) => o.broken));
+    const brokenText = base.broken > 0 ? `; ${base.broken} of ${base.seeds} unpenalised runs diverged and every penalised setting still had ≥ ${penalisedBroken} broken` : '';
+    if (s.status === 'fails') return `${p}: no penalty in the sweep cut the late gradient norm to ≤ ${LIMIT_RATIO}× across seeds (${baseText})${brokenText}`;
     const o = s.by!;
-    return `${p}: ${label(o)} ${s.status === 'holds' ? 'limits the gradient and still learns' : 'limits the gradient only by hurting the test error'} (late ‖∇L‖ ${fmt(o.lateGrad)}, test ${p === 'mlp' ? 'error' : 'MSE'} ${fmt(o.finalError)}; limits in ${kOfN({ k: o.limits, n: o.seeds })} seeds, and usefully in ${kOfN({ k: o.limitsUseful, n: o.seeds })}; ${baseText})`;
+    return `${p}: ${label(o)} ${s.status === 'holds' ? 'limits the gradient and still learns' : 'limits the gradient only by hurting the test error'} (late ‖∇L‖ ${fmt(o.lateGrad)}, test ${p === 'mlp' ? 'error' : 'MSE'} ${fmt(o.finalError)}; limits in ${kOfN({ k: o.limits, n: o.seeds })} seeds, and usefully in ${kOfN({ k: o.limitsUseful, n: o.seeds })}; ${baseText})${brokenText}`;
   });
   const only = onlySeeds(seeds);
   return {
