@@ -16,6 +16,7 @@ import { copyMemoryExperiment } from './copy-memory.js';
 import { longTimeLagExperiment } from './long-time-lag.js';
 import { dbmVsDbn } from './dbm-vs-dbn.js';
 import { weightSharing } from './weight-sharing.js';
+import { weightPenalties } from './weight-penalties.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
@@ -32,4 +33,5 @@ export const EXPERIMENTS = experimentMap([
   longTimeLagExperiment,
   dbmVsDbn,
   weightSharing,
+  weightPenalties,
 ]);

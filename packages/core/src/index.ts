@@ -91,6 +91,8 @@ export { saturationFraction } from './probe/saturation.js';
 export type { SaturationOptions } from './probe/saturation.js';
 export { histogram } from './probe/histogram.js';
 export type { Histogram, HistogramOptions } from './probe/histogram.js';
+export { watch, Watcher, watchColumns, WATCH_DEFAULTS } from './probe/watch.js';
+export type { WatchConfig, WatchInput, WatchedActivation, WatchRow, WatchHistogramScale } from './probe/watch.js';
 export { GradientProbe } from './probe/gradient-probe.js';
 export type { GradientProbeConfig, ProbeRow } from './probe/gradient-probe.js';
 export { numericGradient } from './gradcheck/finite-differences.js';
