@@ -46,8 +46,12 @@ export async function indexFolders(root: string, experiments: Iterable<AnyExperi
     const size = manifest.size as 'quick' | 'full';
     sizes.add(size);
     const current = configHash(resolveConfig(def, size, undefined, manifest.seeds));
+    let stale: string | undefined;
     if (current !== manifest.configHash) {
       notices.push(`${def.name}: made with config ${manifest.configHash}; the current code's ${size} config is ${current} (rerun it to refresh)`);
+      stale =
+        `these results were made by an earlier version of the experiment (config ${manifest.configHash}; the current code's ${size} config is ${current}), ` +
+        `so no verdict is computed from them; \`gradlab run ${def.name}${size === 'quick' ? ' --quick' : ' --full'}\` refreshes them.`;
     }
     const paths = manifest.outputs.map((o) => o.path);
     const csv = join(dir, `${def.name}.csv`);
@@ -62,7 +66,7 @@ export async function indexFolders(root: string, experiments: Iterable<AnyExperi
       notices: manifest.notices ?? [],
       cells: manifest.cells ?? { total: 0, diverged: 0 },
     };
-    entries.push({ def, outputs });
+    entries.push(stale === undefined ? { def, outputs } : { def, outputs, stale });
   }
   if (entries.length === 0) throw new ValidationError(`index: no results folder of a known experiment in ${JSON.stringify(root)}`);
   if (sizes.size > 1) throw new ValidationError(`index: ${JSON.stringify(root)} mixes quick and full runs; index each size in its own folder`);

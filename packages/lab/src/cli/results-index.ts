@@ -20,6 +20,12 @@ import type { Finding, FindingFn, KeyTable } from '../findings/finding.js';
 export interface IndexEntry {
   def: AnyExperimentDefinition;
   outputs: AssembledOutputs;
+  /**
+   * Set when the folder was made by an earlier version of the experiment (its config hash is
+   * not the current code's): why. Its finding is then not computed, because the current finding
+   * may read columns or cells those rows do not have, and a verdict from them would be wrong.
+   */
+  stale?: string;
 }
 
 const link = (root: string, path: string) => relative(root, path).split(sep).join('/');
@@ -47,7 +53,7 @@ function readManifestBits(path: string): ManifestBits {
   return JSON.parse(readFileSync(path, 'utf8')) as ManifestBits;
 }
 
-type Computed = { finding: Finding } | { error: string } | undefined;
+type Computed = { finding: Finding } | { error: string } | { stale: string } | undefined;
 
 function compute(fn: FindingFn | undefined, rows: readonly Row[], config: Record<string, unknown>): Computed {
   if (fn === undefined) return undefined;
@@ -63,8 +69,9 @@ function compute(fn: FindingFn | undefined, rows: readonly Row[], config: Record
  * and links only.
  */
 export function resultsIndex(root: string, entries: readonly IndexEntry[], size: 'quick' | 'full'): string {
-  const computed = entries.map(({ def, outputs }) => {
+  const computed = entries.map(({ def, outputs, stale }) => {
     const manifest = readManifestBits(outputs.manifest);
+    if (stale !== undefined && def.finding !== undefined) return { def, outputs, manifest, result: { stale } as Computed };
     const rows = readResultsCsv(outputs.csv) as Row[];
     return { def, outputs, manifest, result: compute(def.finding, rows, manifest.config) };
   });
@@ -90,7 +97,7 @@ export function resultsIndex(root: string, entries: readonly IndexEntry[], size:
   if (withFinding.length > 0) {
     lines.push('| experiment | reproduces | verdict |', '|---|---|---|');
     for (const c of withFinding) {
-      const verdict = 'finding' in c.result! ? c.result.finding.verdict : 'n/a (error)';
+      const verdict = 'finding' in c.result! ? c.result.finding.verdict : 'stale' in c.result! ? 'pending a rerun' : 'n/a (error)';
       const paper = 'finding' in c.result! ? c.result.finding.published.paper.split(', "')[0]! : '';
       lines.push(`| [${c.def.name}](#${c.def.name}) | ${cell(paper)} | **${verdict}** |`);
     }
@@ -98,7 +105,9 @@ export function resultsIndex(root: string, entries: readonly IndexEntry[], size:
   }
   for (const { def, outputs, manifest, result } of computed) {
     lines.push(`## ${def.name}`, '', def.description, '');
-    if (result !== undefined && 'error' in result) {
+    if (result !== undefined && 'stale' in result) {
+      lines.push(`**Verdict: pending a rerun** — ${result.stale}`, '');
+    } else if (result !== undefined && 'error' in result) {
       lines.push(`**Verdict: n/a** — the finding could not be computed from the rows: ${result.error}`, '');
     } else if (result !== undefined) {
       const f = result.finding;

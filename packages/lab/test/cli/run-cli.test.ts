@@ -77,6 +77,34 @@ describe('runCli', () => {
     expect((await cli(['index', join(root, 'tiny')])).stderr).toMatch(/^gradlab: index: no results folder of a known experiment in /);
   });
 
+  test('index does not judge a folder made by an earlier version of the experiment: its verdict is pending a rerun', async () => {
+    const root = join(mkdtempSync(join(tmpdir(), 'gradlab-cli-stale-')), 'r');
+    expect((await cli(['run', 'tiny', '--quick', '--out', join(root, 'tiny')])).code).toBe(0);
+    let judged = 0;
+    const finding = () => {
+      judged++;
+      return { setup: 's', keyNumbers: { columns: [], rows: [] }, published: { paper: 'P', setup: 'ps', figure: 'pf' }, ours: 'o', rule: 'r', verdict: 'reproduced' as const, why: 'w' };
+    };
+    const index = async (def: typeof tiny) => {
+      const stdout = capture();
+      const stderr = capture();
+      const code = await runCli(['index', root], experimentMap([def]), { stdout, stderr, env: {}, cwd: root });
+      return { code, stderr: stderr.text, readme: readFileSync(join(root, 'README.md'), 'utf8') };
+    };
+    // The same code: judged.
+    const same = await index({ ...tiny, finding });
+    expect(same.code).toBe(0);
+    expect(same.readme).toContain('**Verdict: reproduced** — w');
+    expect(judged).toBe(1);
+    // The quick config changed since the run (a new grid): the finding is not called on the old rows.
+    const changed = await index({ ...tiny, finding, sizes: { ...tiny.sizes, quick: { sizes: [1, 2, 4], seeds: [1] } } });
+    expect(changed.code).toBe(0);
+    expect(judged).toBe(1);
+    expect(changed.stderr).toMatch(/tiny: made with config [0-9a-f]+; the current code's quick config is [0-9a-f]+ \(rerun it to refresh\)/);
+    expect(changed.readme).toContain('| [tiny](#tiny) |  | **pending a rerun** |');
+    expect(changed.readme).toMatch(/\*\*Verdict: pending a rerun\*\* — these results were made by an earlier version of the experiment \(config [0-9a-f]+; the current code's quick config is [0-9a-f]+\), so no verdict is computed from them; `gradlab run tiny --quick` refreshes them\./);
+  });
+
   test('a Slurm array task runs its shard without --shard', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'gradlab-cli-slurm-')), 'o');
     const env = { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2', SLURM_ARRAY_TASK_MIN: '1' };
