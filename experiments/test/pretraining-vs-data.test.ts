@@ -125,11 +125,11 @@ describe('pretraining-vs-data finding', () => {
   const verdict = (rows: Row[], seeds = 3) => pretrainingVsDataFinding(rows, { ...config, seeds: Array.from({ length: seeds }, (_, i) => i + 1) }).verdict;
 
   test.each([
-    ['both claims in every seed', [good, good, good], 'reproduced'],
-    ['only "matches"', [noShrink, noShrink, noShrink], 'partly'],
-    ['neither', [neither, neither, neither], 'not'],
-    ['one of three seeds against "shrinks" (three seeds: every seed must agree)', [good, good, noShrink], 'partly'],
-  ])('%s → %s', (_name, seeds, expected) => {
+    ['both claims in every seed', 'reproduced', [good, good, good]],
+    ['only "matches"', 'partly', [noShrink, noShrink, noShrink]],
+    ['neither', 'not', [neither, neither, neither]],
+    ['one of three seeds against "shrinks" (three seeds: every seed must agree)', 'partly', [good, good, noShrink]],
+  ])('%s → %s', (_name, expected, seeds) => {
     expect(verdict(seeds.flatMap((err, i) => seedRows(i + 1, err)))).toBe(expected);
   });
 

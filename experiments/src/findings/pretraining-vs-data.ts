@@ -96,7 +96,7 @@ export const pretrainingVsDataFinding: FindingFn<PretrainingVsDataConfig> = (row
   const needed = seedsNeeded(n);
   return {
     setup:
-      `${config.depth} hidden layers of ${config.width} units, four nets (${nets.join(', ')}), fine-tuned by SGD (momentum ${config.momentum}; lr ${config.sigmoidLearningRate} sigmoid, ` +
+      `${config.depth} hidden layers of ${config.width} units, ${nets.length} nets (${nets.join(', ')}), fine-tuned by SGD (momentum ${config.momentum}; lr ${config.sigmoidLearningRate} sigmoid, ` +
       `${config.reluLearningRate} ReLU; dropout ${config.dropout}; DBN: ${config.pretrainEpochs} CD-1 epochs per layer on the training subset) on nested training subsets of ` +
       `${sizes.join(', ')} Fashion-MNIST images (synthetic images when it is not installed: see the notices); ${config.valSize} validation images drawn by the seed's Rng ` +
       `from the same training file, disjoint from every subset, choose the epoch (of max(${config.epochs}, ⌈${config.minUpdates} updates / batches per epoch⌉)); ` +
@@ -132,7 +132,7 @@ export const pretrainingVsDataFinding: FindingFn<PretrainingVsDataConfig> = (row
       `A(${large}) ${effects.map((e) => pct(e.gainLarge)).join(', ')}, relu-he-dropout − DBN at ${large}: ${effects.map((e) => pct(e.reluMinusDbn)).join(', ')}; ` +
       `epochs chosen at ${large} (mean): ${nets.map((net) => `${net} ${fmt(mean(selectedEpochs(net, large)))}`).join(', ')}` +
       (broken.length > 0 ? `; broken (non-finite) runs: ${broken.map((b) => `${b.net} at ${b.s} in ${b.k} seed(s)`).join(', ')}` : '') +
-      (verdict !== 'not' && n < MIN_SEEDS ? `; only ${seedsText(n)}` : '') +
+      (both && n < MIN_SEEDS ? `; only ${seedsText(n)} (${MIN_SEEDS} needed for reproduced)` : '') +
       (config.epochs < 10 ? ' (a quick-size run: indicative only).' : '.'),
   };
 };
