@@ -111,9 +111,10 @@ export const pretrainingVsDataFinding: FindingFn<PretrainingVsDataConfig> = (row
         'InfiniteMNIST experiments); Glorot, Bordes & Bengio (2011), "Deep sparse rectifier neural networks", AISTATS, JMLR W&CP 15 (abstract; Table 1, depth-3 nets with and without pre-training)',
       setup: 'MNIST, InfiniteMNIST, CIFAR-10, NISTP, NORB; DBN / denoising-autoencoder pretraining of 1–5 layers; rectifier, tanh and softplus nets of depth 3',
       figure:
-        'Erhan et al.: pre-training acts mainly as a regulariser, and in the online setting with a virtually unlimited stream its effect does not simply vanish ("a somewhat more nuanced ' +
-        'interpretation", AISTATS abstract). Glorot et al.: "deep rectifier networks can reach their best performance without requiring any unsupervised pre-training on purely ' +
-        'supervised tasks with large labeled datasets" (abstract); a summary of the paper reports that on NORB the benefit of pre-training diminished as the training set grew. ' +
+        'Erhan et al.: pre-training appears to play predominantly a regularization role, while their results in an online setting, with a virtually unlimited data stream, "point to a ' +
+        'somewhat more nuanced interpretation" (AISTATS 2010 abstract). Glorot et al.: "deep rectifier networks can reach their best performance without requiring any unsupervised ' +
+        'pre-training on purely supervised tasks with large labeled datasets" (abstract); a secondary summary (University of Waterloo STAT946 wiki) reports that on NORB the ' +
+        'benefit of pre-training diminished as the training set grew. ' +
         'The per-dataset error rates of Glorot et al. Table 1 and Erhan et al.\'s figures were not verified from the papers for this finding, so no number is quoted.',
     },
     ours:
