@@ -8,6 +8,7 @@ import { depthGradients } from './depth-gradients.js';
 import { longTermMemory } from './long-term-memory.js';
 import { timeGradients } from './time-gradients.js';
 import { pretraining } from './pretraining.js';
+import { pretrainingVsData } from './pretraining-vs-data.js';
 import { rbmLikelihood } from './rbm-likelihood.js';
 import { tbpttWindow } from './tbptt-window.js';
 import { explodingClipping } from './exploding-clipping.js';
@@ -26,6 +27,7 @@ export const EXPERIMENTS = experimentMap([
   rbmLikelihood,
   pretraining,
   deepAutoencoder,
+  pretrainingVsData,
   tbpttWindow,
   explodingClipping,
   temporalOrderExperiment,
