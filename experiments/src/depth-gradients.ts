@@ -188,7 +188,7 @@ export const depthGradients = defineExperiment<DepthGradientsConfig, DepthCell>(
       ...ALL,
       inits: ['standard', 'glorot-uniform', 'he-normal', 'glorot-uniform-x4'],
     },
-    full: { seeds: [1, 2, 3], depths: [5, 20, 50], width: 128, imageSize: 32, trainSize: 2048, batchSize: 64, steps: 10, recordEvery: 10, learningRate: 0.05, ...ALL },
+    full: { seeds: [1, 2, 3, 4, 5], depths: [5, 20, 50], width: 128, imageSize: 32, trainSize: 2048, batchSize: 64, steps: 10, recordEvery: 10, learningRate: 0.05, ...ALL },
   },
   // The architectures are compared at the deepest depth; shallower depths run plain nets only
   // (the Glorot & Bengio ratios and the mean-field factors), which keeps the full size cheap.

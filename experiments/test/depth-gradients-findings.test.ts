@@ -156,10 +156,10 @@ describe('depth-gradients finding: three sub-claims combined', () => {
   };
   const config = (seeds: number) => ({ depths: [5, 20], seeds: Array.from({ length: seeds }, (_, i) => i + 1), width: 16, imageSize: 8, batchSize: 4 });
 
-  test('all three reproduced with 3 seeds → reproduced; with 2 seeds at most partly', () => {
-    const f3 = depthGradientsFinding(allGood(3), config(3));
-    expect(f3.verdict, f3.why).toBe('reproduced');
-    expect(f3.why).toMatch(/^\(1\) Glorot & Bengio: reproduced — .* \(2\) batch norm and residual links keep ‖∂L\/∂h_l‖ healthy: reproduced — .* \(3\) large initial weights explode and He's gain keeps the factor at 1: reproduced — /);
-    expect(depthGradientsFinding(allGood(2), config(2)).verdict).toBe('partly');
+  test('all three reproduced with 5 seeds → reproduced; with 4 seeds at most partly', () => {
+    const f5 = depthGradientsFinding(allGood(5), config(5));
+    expect(f5.verdict, f5.why).toBe('reproduced');
+    expect(f5.why).toMatch(/^\(1\) Glorot & Bengio: reproduced — .* \(2\) batch norm and residual links keep ‖∂L\/∂h_l‖ healthy: reproduced — .* \(3\) large initial weights explode and He's gain keeps the factor at 1: reproduced — /);
+    expect(depthGradientsFinding(allGood(4), config(4)).verdict).toBe('partly');
   });
 });
