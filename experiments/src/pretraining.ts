@@ -11,7 +11,10 @@
  * - `dbn`: a deep belief net pretrained by CD-1, layer by layer, unrolled by `DBN.toMLP`
  *   (Hinton, Osindero & Teh 2006; Hinton & Salakhutdinov 2006);
  * - `sdae`: stacked denoising autoencoders with masking noise, unrolled by
- *   `StackedAutoencoder.toMLP` (Vincent et al. 2008, 2010).
+ *   `StackedAutoencoder.toMLP` (Vincent et al. 2008, 2010);
+ * - `scae`: stacked contractive autoencoders (no input noise; the penalty λ‖J_f(x)‖²_F of each
+ *   sigmoid encoder, in closed form, with λ = `caeContraction`), unrolled the same way (Rifai,
+ *   Vincent, Muller, Glorot & Bengio 2011).
  *
  * A validation split is carved from the training subset: `validationSize` of its `trainSize`
  * rows, drawn without replacement by `new Rng(seed).fork('pretraining/validation')` (the same
@@ -58,7 +61,7 @@ import { cachedImageData } from './cached-image-data.js';
 import { pretrainingFinding } from './findings/pretraining.js';
 
 /** Initialisations compared. */
-export const PRETRAINING_INITS = ['random', 'dbn', 'sdae'] as const;
+export const PRETRAINING_INITS = ['random', 'dbn', 'sdae', 'scae'] as const;
 /** An initialisation. */
 export type PretrainingInit = (typeof PRETRAINING_INITS)[number];
 
@@ -83,10 +86,12 @@ const configSchema = z.strictObject({
   pretrainEpochs: positiveInt(),
   /** CD-1 learning rate of the RBMs (Hinton & Salakhutdinov: 0.1). */
   rbmLearningRate: positiveNumber(),
-  /** SGD learning rate of the denoising autoencoders. */
+  /** SGD learning rate of the denoising and the contractive autoencoders. */
   daeLearningRate: positiveNumber(),
   /** Masking noise of the denoising autoencoders (fraction of inputs zeroed). */
   daeNoise: z.number().min(0).lt(1),
+  /** Contraction strength λ of every contractive autoencoder (`scae`). */
+  caeContraction: positiveNumber(),
   /** Fine-tuning epochs. */
   epochs: positiveInt(),
   /** Minibatch size of pretraining and fine-tuning. */
@@ -201,10 +206,15 @@ async function runCell(cell: Cell & { seed: number }, config: PretrainingConfig,
       net = dbn.toMLP(numClasses, rng.fork('head'));
       dbn.dispose();
     } else {
-      const sae = new StackedAutoencoder({ layerSizes: sizes.slice(0, -1) }, rng.fork('sdae'));
+      // Denoising and contractive stacks differ only in their regulariser: masking noise, or the Jacobian penalty.
+      const contractive = cell.init === 'scae';
+      const sae = new StackedAutoencoder(
+        { layerSizes: sizes.slice(0, -1), ...(contractive ? { contraction: config.caeContraction } : {}) },
+        rng.fork(cell.init),
+      );
       sae.pretrain(
         train.x,
-        { epochs: config.pretrainEpochs, batchSize: config.batchSize, learningRate: config.daeLearningRate, momentum: 0.9, noise: config.daeNoise },
+        { epochs: config.pretrainEpochs, batchSize: config.batchSize, learningRate: config.daeLearningRate, momentum: 0.9, noise: contractive ? 0 : config.daeNoise },
         rng.fork('pretrain'),
       );
       net = sae.toMLP(numClasses, rng.fork('head'));
@@ -246,7 +256,7 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
   finding: pretrainingFinding,
   name: 'pretraining',
   description:
-    'Does DBN or stacked-denoising-autoencoder pretraining change the early-layer gradients and the test error of a deep sigmoid network (Fashion-MNIST when installed, synthetic images otherwise)?',
+    'Does DBN, stacked-denoising- or stacked-contractive-autoencoder pretraining change the early-layer gradients and the test error of a deep sigmoid network (Fashion-MNIST when installed, synthetic images otherwise)?',
   configSchema,
   sizes: {
     quick: {
@@ -262,6 +272,7 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
       rbmLearningRate: 0.1,
       daeLearningRate: 0.01,
       daeNoise: 0.25,
+      caeContraction: 0.1,
       epochs: 3,
       batchSize: 100,
       learningRate: 0.1,
@@ -284,6 +295,7 @@ export const pretraining = defineExperiment<PretrainingConfig, Cell>({
       rbmLearningRate: 0.1,
       daeLearningRate: 0.01,
       daeNoise: 0.25,
+      caeContraction: 0.1,
       epochs: 20,
       batchSize: 100,
       learningRate: 0.1,

@@ -63,11 +63,11 @@ describe('pretraining', () => {
     expect(csv).toBe(readFileSync(join(b, 'pretraining.csv'), 'utf8'));
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe('init,depth,seed,epoch,split,layer,grad_l2,train_loss,error');
-    expect(lines).toHaveLength(1 + 3 * 3 * (3 + 2)); // 3 inits × epochs {0, 1, 2} × (3 weight layers + validation + test)
+    expect(lines).toHaveLength(1 + 4 * 3 * (3 + 2)); // 4 inits × epochs {0, 1, 2} × (3 weight layers + validation + test)
     const rows = readResultsCsv(join(a, 'pretraining.csv'));
     const at = (init: string, epoch: number, split: string, layer: number | '' = '') => rows.find((x) => x['init'] === init && x['epoch'] === epoch && x['split'] === split && x['layer'] === layer)!;
-    // Nine balanced shape classes: every net starts at chance, error 8/9 (measured 0.89 for all three).
-    for (const init of ['random', 'dbn', 'sdae']) {
+    // Nine balanced shape classes: every net starts at chance, error 8/9 (measured 0.89 for all four).
+    for (const init of ['random', 'dbn', 'sdae', 'scae']) {
       for (const split of ['validation', 'test']) expect(Math.abs((at(init, 0, split)['error'] as number) - 8 / 9)).toBeLessThan(0.07);
     }
     // Random init starts at the chance-level loss ln 9 ≈ 2.197 (measured 2.227).

@@ -79,7 +79,8 @@ export const pretrainingFinding: FindingFn = (rows, config): Finding => {
     },
     ours:
       `test error at the validation-selected epoch: random ${fmtSeeds([...random.values()])} vs DBN ${fmtSeeds([...dbn.values()])}` +
-      `${inits.includes('sdae') ? ` vs SDAE ${fmtSeeds([...selected('sdae').values()])}` : ''} (${seedsText(dbn.size)}): relative reduction ${pct(mean(gains))} ` +
+      `${inits.includes('sdae') ? ` vs SDAE ${fmtSeeds([...selected('sdae').values()])}` : ''}` +
+      `${inits.includes('scae') ? ` vs SCAE ${fmtSeeds([...selected('scae').values()])}` : ''} (${seedsText(dbn.size)}): relative reduction (DBN against random) ${pct(mean(gains))} ` +
       '(Fashion-MNIST is harder than MNIST: compare the direction and relative size of the gain)',
     rule:
       `per seed, the test error at each run's validation-selected epoch (least validation error, earliest on ties); ` +
