@@ -119,7 +119,7 @@ export const tbpttWindowFinding: FindingFn = (rows, config): Finding => {
     },
     published: {
       paper:
-        'Williams & Peng (1990), "An efficient gradient-based algorithm for on-line training of recurrent network trajectories", Neural Computation; Sutskever (2013), PhD thesis, Sect. 2.8.6 (truncated BPTT); Tallec & Ollivier (2017)',
+        'Williams & Peng (1990), "An efficient gradient-based algorithm for on-line training of recurrent network trajectories", Neural Computation; Sutskever (2013), "Training recurrent neural networks", PhD thesis, University of Toronto (its account of truncated BPTT); Tallec & Ollivier (2017)',
       setup: 'BPTT(k1, k2): every k1 steps, backpropagate k2 steps',
       figure: 'the truncated gradient carries no signal from dependencies longer than the window (here: k2 ≤ L), so they are not learned by gradient; it is a biased estimate of the full gradient',
     },

@@ -20,7 +20,7 @@
  *
  * References: Williams & Peng (1990), "An efficient gradient-based algorithm for on-line
  * training of recurrent network trajectories"; Williams & Zipser (1995); Sutskever (2013),
- * "Training recurrent neural networks", sect. 2.8.6; Tallec & Ollivier (2017) on its bias.
+ * "Training recurrent neural networks" (PhD thesis, Toronto); Tallec & Ollivier (2017) on its bias.
  */
 import { ValidationError, parseOptions, positiveInt, tf } from '@gradlab/core';
 import { z } from 'zod';
