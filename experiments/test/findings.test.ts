@@ -198,19 +198,37 @@ describe('tbptt-window finding', () => {
 });
 
 describe('long-term-memory finding', () => {
-  /** Rows of one (model, T): per seed a start at 0.2 and the given final test MSE. */
+  /** Rows of one (model, T): per seed a start at 0.2 and the given final test MSE (NaN: the run broke). */
   const runs = (model: string, T: number, finals: number[]) =>
-    finals.flatMap((m, s) => [0, 100].map((step) => ({ model, T, seed: s + 1, step, test_mse: step === 0 ? 0.2 : m, solved: step === 0 ? 0 : m < 0.01 ? 0.9 : 0.1 })));
-  const config = (T: number, seeds: number) => ({ ...longTermMemory.sizes.full, lengths: [T], seeds: Array.from({ length: seeds }, (_, i) => i + 1) });
-  const finding = (T: number, mse: Record<string, number[]>) =>
-    longTermMemoryFinding(Object.entries(mse).flatMap(([model, finals]) => runs(model, T, finals)), config(T, mse['lstm']!.length));
+    finals.flatMap((m, s) =>
+      [0, 100].map((step) => ({
+        model,
+        T,
+        seed: s + 1,
+        step,
+        train_loss: step === 0 ? NaN : Number.isNaN(m) ? NaN : m,
+        test_mse: step === 0 ? 0.2 : m,
+        solved: step === 0 ? 0 : m < 0.01 ? 0.9 : 0.1,
+        grad_norm_preclip: step === 0 ? NaN : 1.5,
+      })),
+    );
+  const full = longTermMemory.sizes.full;
+  const config = (T: number, seeds: number, iterations = full.iterations) => ({ ...full, iterations, lengths: [T], seeds: Array.from({ length: seeds }, (_, i) => i + 1) });
+  const finding = (T: number, mse: Record<string, number[]>, iterations = full.iterations) =>
+    longTermMemoryFinding(Object.entries(mse).flatMap(([model, finals]) => runs(model, T, finals)), config(T, mse['lstm']!.length, iterations));
   const solves = [0.002, 0.003, 0.002, 0.004, 0.003];
   const tanhFails = [0.16, 0.17, 0.15, 0.16, 0.16];
+  const stuck = [0.16, 0.165, 0.15, 0.16, 0.16];
 
   test.each([
-    ['all hold in 5 seeds', 100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves }, 'reproduced', /LSTM solved 5 of 5 seeds \(solves\), IRNN solved 5 of 5 seeds \(solves\)/],
+    ['all hold in 5 seeds', 100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves }, 'reproduced', /LSTM solved 5 of 5 seeds \(solves\), IRNN solved 5 of 5 seeds \(solves\), tanh RNN above 0\.1 in 5 of 5 seeds \(fails\)\.$/],
     ['one IRNN seed of five unsolved cannot flip it', 100, { 'rnn-tanh': tanhFails, irnn: [0.002, 0.003, 0.15, 0.004, 0.003], lstm: solves }, 'reproduced', /IRNN solved 4 of 5 seeds \(solves\)/],
-    ['IRNN solves 3 of 5: budget-limited', 100, { 'rnn-tanh': tanhFails, irnn: [0.002, 0.15, 0.15, 0.004, 0.003], lstm: solves }, 'partly', /the IRNN verdict is budget-limited: it solved 3 of 5 seeds at T = 100 in 3000 Adam steps, and the same settings need 1\.5–2× the full size's 3000 Adam steps in PyTorch/],
+    ['one tanh seed of five that learns cannot flip it', 100, { 'rnn-tanh': [0.16, 0.005, 0.15, 0.16, 0.16], irnn: solves, lstm: solves }, 'reproduced', /tanh RNN above 0\.1 in 4 of 5 seeds \(fails\)/],
+    ['IRNN solves 3 of 5 and learns in the rest: budget-limited', 100, { 'rnn-tanh': tanhFails, irnn: [0.002, 0.03, 0.05, 0.004, 0.003], lstm: solves }, 'partly', /the verdict is budget-limited: the IRNN solved 3 of 5 seeds at T = 100 in 10000 Adam steps and left the plateau \(final test MSE ≤ 0\.1\) in 5 of 5, with no broken run; in PyTorch the same settings need 1\.5–2× 3000 Adam steps/],
+    ['IRNN solves 1 of 5, the rest on the plateau: budget-limited', 100, { 'rnn-tanh': tanhFails, irnn: [0.16, 0.165, 0.15, 0.004, 0.16], lstm: solves }, 'partly', /the verdict is budget-limited: the IRNN solved 1 of 5 seeds .* left the plateau .* in 1 of 5/],
+    ['IRNN on the plateau in every seed: not called budget-limited', 100, { 'rnn-tanh': tanhFails, irnn: stuck, lstm: solves }, 'partly', /the IRNN solved 0 of 5 seeds at T = 100 in 10000 Adam steps and stayed on the plateau in every seed; in PyTorch/],
+    ['IRNN runs broke: not budget-limited', 100, { 'rnn-tanh': tanhFails, irnn: [0.002, NaN, NaN, 0.05, 0.003], lstm: solves }, 'partly', /the IRNN solved 2 of 5 seeds .*; 2 of 5 of its runs broke \(non-finite values\), so the budget is not the only cause/],
+    ['broken tanh runs are not failures', 100, { 'rnn-tanh': [NaN, NaN, 0.16, 0.16, 0.16], irnn: solves, lstm: solves }, 'partly', /tanh RNN above 0\.1 in 3 of 5 seeds \(does not fail\)/],
     ['everything holds but only 2 seeds', 100, { 'rnn-tanh': [0.16, 0.15], irnn: [0.002, 0.003], lstm: [0.002, 0.003] }, 'partly', /; only 2 seeds\.$/],
     ['T too short to decide', 25, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves }, 'partly', /T = 25 < 100 is too short to decide/],
     ['the tanh RNN learns', 100, { 'rnn-tanh': solves, irnn: solves, lstm: solves }, 'partly', /tanh RNN above 0\.1 in 0 of 5 seeds \(does not fail\)/],
@@ -220,15 +238,33 @@ describe('long-term-memory finding', () => {
     const f = finding(T, mse);
     expect(f.verdict).toBe(verdict);
     expect(f.why).toMatch(why);
-    // "solved" is a count of seeds, per model and T.
-    expect(f.keyNumbers.rows.find((r) => r[1] === 'irnn')![3]).toBe(`${mse.irnn.filter((x) => x < 0.01).length} of ${mse.irnn.length}`);
+    // "solved" is a count of seeds, per model and T; a broken run never solves.
+    const irnnRow = f.keyNumbers.rows.find((r) => r[1] === 'irnn')!;
+    expect(irnnRow[4]).toBe(`${mse.irnn.filter((x) => x < 0.01).length} of ${mse.irnn.length}`);
+    expect(irnnRow[6]).toBe(`${mse.irnn.filter((x) => Number.isNaN(x)).length} of ${mse.irnn.length}`);
   });
 
-  test('the rule is stated in words: seeds combined, at most partly below five seeds, the IRNN budget', () => {
+  test('a tanh RNN that failed with fewer Adam steps than the IRNN had does not count', () => {
+    const f = finding(100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves }, { 'rnn-tanh': 3000, irnn: 10000, lstm: 3000 });
+    expect(f.verdict).toBe('partly');
+    expect(f.why).toMatch(/the tanh RNN had fewer Adam steps \(3000\) than the IRNN \(10000\), so its failure does not count/);
+    expect(f.keyNumbers.rows.map((r) => r[2])).toEqual(['3000', '10000', '3000']);
+  });
+
+  test('a run stored before the per-model budgets (one number) is still read', () => {
+    const f = finding(100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves }, 3000 as never);
+    expect(f.verdict).toBe('reproduced');
+    expect(f.setup).toMatch(/Adam steps: 3000 for the tanh RNN, 3000 for the IRNN, 3000 for the LSTM/);
+  });
+
+  test('the rule is stated in words: thresholds, seeds combined, budgets, broken runs', () => {
     const { rule } = finding(100, { 'rnn-tanh': tanhFails, irnn: solves, lstm: solves });
+    expect(rule).toMatch(/final test MSE is below 0\.01 .* stays above 0\.1/);
+    expect(rule).toMatch(/non-finite loss, test MSE or gradient norm is broken/);
     expect(rule).toMatch(/all but one seed from 5 seeds on/);
+    expect(rule).toMatch(/tanh RNN fails with at least the IRNN's Adam steps, at T ≥ 100, with at least 5 seeds/);
     expect(rule).toMatch(/fewer than 5 seeds were run \("only n seeds"\)/);
-    expect(rule).toMatch(/budget-limited: the same settings need 1\.5–2× the full size's 3000 Adam steps in PyTorch to solve T = 100/);
+    expect(rule).toMatch(/the verdict is budget-limited: in PyTorch the same settings need 1\.5–2× 3000 Adam steps to solve T = 100/);
   });
 });
 

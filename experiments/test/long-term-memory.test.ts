@@ -25,14 +25,15 @@ describe('long-term-memory', () => {
   });
 
   test('rows and reruns', async () => {
-    const tiny = { lengths: [8], hidden: 4, batchSize: 4, iterations: 20, evalEvery: 10, testSize: 16 };
+    const tiny = { lengths: [8], hidden: 4, batchSize: 4, iterations: { 'rnn-tanh': 20, irnn: 20, lstm: 10 }, evalEvery: 10, testSize: 16 };
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-ltm-'));
     const a = await runExperiment(longTermMemory, { size: 'quick', config: tiny, outDir: join(dir, 'a') });
     const b = await runExperiment(longTermMemory, { size: 'quick', config: tiny, outDir: join(dir, 'b') });
     expect(readFileSync(a.assembled!.csv).equals(readFileSync(b.assembled!.csv))).toBe(true);
     const rows = readResultsCsv(a.assembled!.csv);
     expect(Object.keys(rows[0]!)).toEqual([...LONG_TERM_MEMORY_COLUMNS]);
-    expect(rows).toHaveLength(3 * 3); // 3 models × evaluations at 0, 10, 20
+    // Evaluations at 0, 10, 20 for the two plain RNNs and at 0, 10 for the LSTM's shorter budget.
+    expect(rows.map((r) => `${r['model']}@${r['step']}`)).toEqual(['rnn-tanh@0', 'rnn-tanh@10', 'rnn-tanh@20', 'irnn@0', 'irnn@10', 'irnn@20', 'lstm@0', 'lstm@10']);
     for (const r of rows) {
       expect(r['baseline_mse']).toBeCloseTo(1 / 6, 6);
       // The fraction of the 16 test sequences with |error| < 0.04: a multiple of 1/16 in [0, 1].
