@@ -65,7 +65,7 @@ export { saveMLPTorchWeights, loadMLPTorchWeights, mlpFromStateDict, mlpToStateD
 export type { MLPTorchOptions } from './nn/mlp-torch-weights.js';
 export { conv2d } from './nn/conv2d.js';
 export type { Conv2dOptions } from './nn/conv2d.js';
-export { pool2d } from './nn/pool2d.js';
+export { pool2d, POOL_NAMES } from './nn/pool2d.js';
 export type { PoolName } from './nn/pool2d.js';
 export { ConvNet, convNetForward } from './nn/conv-net.js';
 export type { ConvNetConfig, ConvNetGradients } from './nn/conv-net.js';
