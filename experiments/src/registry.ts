@@ -18,6 +18,7 @@ import { longTimeLagExperiment } from './long-time-lag.js';
 import { dbmVsDbn } from './dbm-vs-dbn.js';
 import { weightSharing } from './weight-sharing.js';
 import { weightPenalties } from './weight-penalties.js';
+import { convPretraining } from './conv-pretraining.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
@@ -36,4 +37,5 @@ export const EXPERIMENTS = experimentMap([
   dbmVsDbn,
   weightSharing,
   weightPenalties,
+  convPretraining,
 ]);
