@@ -220,7 +220,7 @@ export const convPretraining = defineExperiment<ConvPretrainingConfig, ConvPretr
       trainSize: 600,
       validationSize: 200,
       testSize: 400,
-      pretrainEpochs: 1,
+      pretrainEpochs: 2,
       pretrainLearningRate: 0.01,
       daeNoise: 0.25,
       epochs: 2,

@@ -187,6 +187,7 @@ export class ConvAutoencoder {
   /**
    * @param config input shape, feature maps, geometry, activations, initialiser
    * @param rng W from `rng.fork('weight')`
+   * @param where the name errors start with (a stack passes 'StackedConvAutoencoder: layer l')
    * @throws ValidationError naming a bad field, or a geometry whose decoder would not give back the input size
    */
   constructor(config: ConvAutoencoderConfig, rng: Rng, where = 'ConvAutoencoder') {

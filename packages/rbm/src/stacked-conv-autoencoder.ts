@@ -140,13 +140,13 @@ export class StackedConvAutoencoder {
           where,
         );
         layers.push(ae);
-        const pools_ = c.pool !== 'none' && (l + 1) % c.poolEvery === 0;
+        const pooled = c.pool !== 'none' && (l + 1) % c.poolEvery === 0;
         let [oh, ow] = ae.codeShape;
-        if (pools_) {
+        if (pooled) {
           if (oh < c.poolSize || ow < c.poolSize) throw new ValidationError(`${where}: expected the ${oh}×${ow} code map to hold one ${c.poolSize}×${c.poolSize} pooling window, got poolSize ${c.poolSize}`);
           [oh, ow] = [Math.floor(oh / c.poolSize), Math.floor(ow / c.poolSize)];
         }
-        pools.push(pools_);
+        pools.push(pooled);
         [h, w, ch] = [oh, ow, k];
       });
     } catch (e) {
