@@ -23,7 +23,7 @@
 import { Rng, SGD, ValidationError, minibatches, positiveInt, positiveNumber, trainTestSplit, tf, type LabeledData } from '@gradlab/core';
 import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { cachedImageData } from './cached-image-data.js';
-import { DBM_FINE_TUNING_NETS, DBM_FINE_TUNING_RECIPES, type DbmFineTuningNet } from './dbm-fine-tuning-nets.js';
+import { DBM_FINE_TUNING_NETS, DBM_FINE_TUNING_RECIPES, type BuiltNet, type DbmFineTuningNet } from './dbm-fine-tuning-nets.js';
 import { dbmFineTuningFinding } from './findings/dbm-fine-tuning.js';
 import { errorRate, selectByValidation } from './validation-selection.js';
 
@@ -105,7 +105,7 @@ async function runCell(cell: Cell & { seed: number }, config: DbmFineTuningConfi
   const test = gather(data.test, Array.from({ length: Math.min(config.testSize, data.test.shape[0]) }, (_, i) => i));
   const inputs: tf.Tensor[] = [];
   const rows: Row[] = [];
-  let built: ReturnType<(typeof DBM_FINE_TUNING_RECIPES)[DbmFineTuningNet]['build']> | undefined;
+  let built: BuiltNet | undefined;
   const optimizer = new SGD({ learningRate: config.learningRate, momentum: config.momentum });
   try {
     built = DBM_FINE_TUNING_RECIPES[cell.net].build(train.x, data.train.numClasses, config, rng.fork('net'));
