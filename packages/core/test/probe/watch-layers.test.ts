@@ -4,7 +4,7 @@
  * bit for bit the same with and without the watcher.
  */
 import { describe, expect, test } from 'vitest';
-import { ConvNet, MLP, Rng, SGD, activation, layerWatchInput, tf, watch } from '@gradlab/core';
+import { ConvNet, MLP, Rng, SGD, activation, layerWatchInput, tf, watch, type WatchedActivation } from '@gradlab/core';
 
 function trainMlp(withWatch: boolean) {
   const net = new MLP({ layerSizes: [4, 6, 6, 6, 3], activation: 'sigmoid', init: 'glorot-uniform' }, new Rng(11).fork('init'));
@@ -60,7 +60,7 @@ describe('layerWatchInput', () => {
     const g = net.gradients(x, y, 'softmax-cross-entropy');
     const input = layerWatchInput(net, g, { weightsOnly: true });
     expect(Object.keys(input.params)).toEqual(['conv0.weight', 'conv1.weight', 'conv2.weight', 'head.weight']);
-    expect(input.activations!['a3']!.value).toBe(g.post[2]);
+    expect((input.activations!['a3'] as WatchedActivation).value).toBe(g.post[2]);
     g.dispose();
     tf.dispose([x, y]);
     net.dispose();
