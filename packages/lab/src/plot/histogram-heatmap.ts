@@ -84,7 +84,6 @@ export function histogramHeatmap(config: HistogramHeatmapConfig): TopLevelSpec {
         y: {
           field: 'bin',
           type: 'ordinal',
-          sort: 'descending',
           scale: { domain: Array.from({ length: bins }, (_, k) => (axis?.lo ?? 0) + k * width).reverse() },
           title: `${label} (bin start)`,
           axis: { labelExpr: 'format(datum.value, ".3~g")' },
