@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { ExperimentError, ValidationError } from '@gradlab/core';
 import { z, defineExperiment, mergeExperiment, readManifest, runExperiment, verifyManifest, type Row, type RunEvent } from '@gradlab/lab';
 import { verifyResults } from '../../src/cli/verify-command.js';
+import { indexFolders } from '../../src/cli/index-folders.js';
+import { resultsIndex } from '../../src/cli/results-index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'gradlab-tables-'));
 
@@ -37,8 +39,9 @@ function tableExperiment(b: Behaviour = {}) {
 const lines = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n');
 
 describe('extra tables', () => {
-  test('are written in grid order with the cell keys and seed filled in, listed in the manifest, verified, and given to plots', async () => {
-    const out = tmp();
+  test('are written in grid order with the cell keys and seed filled in, listed in the manifest and the index, verified, and given to plots', async () => {
+    const root = tmp();
+    const out = join(root, 'toy-tables');
     const seen: Record<string, Row[]>[] = [];
     const r = await runExperiment(tableExperiment({ seen }), { size: 'full', outDir: out });
     const trace = lines(join(out, 'toy-tables-trace.csv'));
@@ -57,6 +60,9 @@ describe('extra tables', () => {
     expect(seen[0]!['trace']).toHaveLength(18);
     expect(seen[0]!['once']![0]).toEqual({ width: 2, seed: 1, note: 'width 2' });
     expect((await verifyManifest(out)).ok).toBe(true);
+    // The results index links each table with its rows, from a run and from `gradlab index`.
+    expect(resultsIndex(root, [{ def: tableExperiment(), outputs: r.assembled! }], 'full')).toContain('- table: [toy-tables/toy-tables-trace.csv](toy-tables/toy-tables-trace.csv) (18 rows)');
+    expect((await indexFolders(root, [tableExperiment()])).entries[0]!.outputs.tables).toEqual(r.assembled!.tables);
     // `gradlab verify` checks the table's sha256 like any output.
     writeFileSync(join(out, 'toy-tables-trace.csv'), readFileSync(join(out, 'toy-tables-trace.csv'), 'utf8').replace(/,0,/, ',9,'));
     const [v] = await verifyResults(out);
