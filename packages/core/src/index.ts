@@ -93,6 +93,8 @@ export { histogram } from './probe/histogram.js';
 export type { Histogram, HistogramOptions } from './probe/histogram.js';
 export { watch, Watcher, watchColumns, WATCH_DEFAULTS } from './probe/watch.js';
 export type { WatchConfig, WatchInput, WatchedActivation, WatchRow, WatchHistogramScale } from './probe/watch.js';
+export { layerWatchInput } from './probe/watch-layers.js';
+export type { LayerWatchOptions, WatchableNet, WatchableGradients } from './probe/watch-layers.js';
 export { GradientProbe } from './probe/gradient-probe.js';
 export type { GradientProbeConfig, ProbeRow } from './probe/gradient-probe.js';
 export { numericGradient } from './gradcheck/finite-differences.js';
