@@ -116,5 +116,6 @@ describe('exploding-clipping', () => {
     expect(learned.filter((l) => !l).length, `learned per seed: ${learned.join(', ')}`).toBeLessThanOrEqual(1);
     const f = explodingClippingFinding(rows, r.config as unknown as Record<string, unknown>);
     expect(f.why).toMatch(/\(iii\) holds: norm clipping rescues rnn-relu, ρ = 3/);
-  });
+    // A whole quick-size run with its watch table: ~45 s alone, past the default 120 s on a loaded machine.
+  }, 300_000);
 });
