@@ -21,7 +21,6 @@ import {
   ConvNet,
   MLP,
   Rng,
-  SGD,
   convNetLayerGradients,
   oneOf,
   positiveInt,
@@ -34,6 +33,7 @@ import {
 import type { InitName } from '@gradlab/core';
 import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { weightSharingFinding } from './findings/weight-sharing.js';
+import { layerProfileChart, runProbedSgd, seedNote } from './probed-sgd.js';
 
 /** Networks compared. */
 export const SHARING_NETS = ['cnn', 'mlp'] as const;
@@ -168,26 +168,15 @@ export function weightSharingRows(cell: WeightSharingCell & { seed: number }, co
   const seedRng = new Rng(cell.seed).fork('weight-sharing');
   const data = shapeset({ n: config.trainSize, size: config.imageSize }, seedRng.fork('data'));
   const model = (cell.net === 'cnn' ? convModel : denseModel)(cell, config, data.numClasses, rng.fork('init'));
-  const optimizer = new SGD({ learningRate: config.learningRate });
   const x = tf.tensor2d(data.x, data.shape);
   const y = tf.tensor1d(data.y, 'int32');
-  const order = seedRng.fork('batches');
   const rows: Row[] = [];
   try {
-    for (let step = 0; step <= config.steps; step++) {
-      const idx = tf.tensor1d(Array.from(order.permutation(config.trainSize).subarray(0, config.batchSize)), 'int32');
-      const [xb, yb] = [tf.gather(x, idx), tf.gather(y, idx)];
-      const g = model.step(xb, yb);
-      if (step % config.recordEvery === 0 || step === config.steps) {
-        for (const r of g.rows()) rows.push({ init: SHARING_INIT[cell.activation], step, ...r, loss: g.loss });
-      }
-      if (step < config.steps) optimizer.step(model.params, g.grads);
-      g.dispose();
-      tf.dispose([idx, xb, yb]);
-    }
+    runProbedSgd(x, y, model.params, config, seedRng.fork('batches'), model.step, (step, g) => {
+      for (const r of g.rows()) rows.push({ init: SHARING_INIT[cell.activation], step, ...r, loss: g.loss });
+    });
   } finally {
     tf.dispose([x, y]);
-    optimizer.dispose();
     model.dispose();
   }
   return rows;
@@ -210,21 +199,17 @@ export const weightSharing = defineExperiment<WeightSharingConfig, WeightSharing
   summary: { by: ['net', 'activation', 'step', 'layer'], values: ['grad_l2', 'grad_rms_per_param', 'grad_act_l2', 'grad_act_rms', 'loss'] },
   plots: (rows, config) => {
     const seeds = config.seeds.length;
-    const note = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
+    const note = seedNote(config.seeds);
     const at = (step: number) => rows.filter((r) => r['step'] === step);
     const profile = (y: string, yTitle: string, file: string) => ({
       file,
-      spec: lineChart({
+      spec: layerProfileChart({
         data: at(0).map((r) => ({ layer: r['layer']!, [y]: r[y]!, net: r['net']!, activation: r['activation']! })),
-        x: 'layer',
         y,
         color: 'net',
-        facetColumn: 'activation',
-        logY: true,
-        band: seeds > 1 ? 'minmax' : 'none',
+        seeds: config.seeds,
         title: `${yTitle} against layer at initialisation, depth ${config.depth} (${note})`,
-        xTitle: 'hidden layer l (1 = nearest the input)',
-        yTitle: `${yTitle} (log scale)`,
+        yTitle,
       }),
     });
     const curves = rows
