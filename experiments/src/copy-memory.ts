@@ -19,9 +19,10 @@
  */
 import { Adam, Rng, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '@gradlab/core';
 import { defineExperiment, lineChart, z, recordDivergence, type Row } from '@gradlab/lab';
-import { GRU, LSTM, RNN, copyMemory, copyMemoryBaseline, trainOnTask } from '@gradlab/rnn';
+import { GRU, LSTM, RNN, copyMemory, copyMemoryBaseline } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
 import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
+import { runTaskTraining } from './task-run.js';
 import { copyMemoryFinding } from './findings/copy-memory.js';
 
 /** Models compared. */
@@ -109,34 +110,15 @@ function runCell(cell: Cell & { seed: number }, config: CopyMemoryConfig, rng: R
     learningRate: config.learningRates[cell.model],
     ...(config.clipValue > 0 ? { clip: { mode: 'value' as const, max: config.clipValue } } : {}),
   });
-  const test = task.testSet(config.testSize, cell.seed);
-  try {
-    const records = trainOnTask(
-      net,
-      task,
-      {
-        iterations: config.iterations,
-        batchSize: config.batchSize,
-        optimizer,
-        evalEvery: config.evalEvery,
-        testSet: test,
-        onEval: (r) => onProgress?.(r.iteration / config.iterations),
-      },
-      rng.fork('batches'),
-    );
-    return records.map((r) => ({
-      step: r.iteration,
-      train_loss: r.trainLoss,
-      test_ce: r.testLoss,
-      baseline_ce: copyMemoryBaseline(cell.T),
-      recall_accuracy: r.testAccuracy,
-      grad_norm_preclip: r.gradNormPreClip,
-    }));
-  } finally {
-    test.dispose();
-    optimizer.dispose();
-    net.dispose();
-  }
+  const records = runTaskTraining(net, optimizer, task, config, cell.seed, rng, onProgress);
+  return records.map((r) => ({
+    step: r.iteration,
+    train_loss: r.trainLoss,
+    test_ce: r.testLoss,
+    baseline_ce: copyMemoryBaseline(cell.T),
+    recall_accuracy: r.testAccuracy,
+    grad_norm_preclip: r.gradNormPreClip,
+  }));
 }
 
 const LR = { 'rnn-tanh': 1e-2, lstm: 1e-2, gru: 1e-2 };

@@ -20,9 +20,10 @@
  */
 import { Rng, SGD, oneOf, positiveInt, positiveNumber } from '@gradlab/core';
 import { defineExperiment, lineChart, z, recordDivergence, type Row } from '@gradlab/lab';
-import { LSTM, RNN, temporalOrder, trainOnTask } from '@gradlab/rnn';
+import { LSTM, RNN, temporalOrder } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
 import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
+import { runTaskTraining } from './task-run.js';
 import { temporalOrderFinding } from './findings/temporal-order.js';
 
 /** Models compared. */
@@ -102,38 +103,19 @@ function runCell(cell: Cell & { seed: number }, config: TemporalOrderConfig, rng
     learningRate: config.learningRates[cell.model],
     ...(cell.clip === 'none' ? {} : { clip: { mode: 'global-norm' as const, max: Number(cell.clip) } }),
   });
-  const test = task.testSet(config.testSize, cell.seed);
   let nonfinite = 0;
-  try {
-    const records = trainOnTask(
-      net,
-      task,
-      {
-        iterations: config.iterations,
-        batchSize: config.batchSize,
-        optimizer,
-        evalEvery: config.evalEvery,
-        testSet: test,
-        onEval: (r) => onProgress?.(r.iteration / config.iterations),
-      },
-      rng.fork('batches'),
-    );
-    return records.map((r) => {
-      nonfinite += r.nonFiniteUpdates;
-      return {
-        step: r.iteration,
-        train_loss: r.trainLoss,
-        test_loss: r.testLoss,
-        test_accuracy: r.testAccuracy,
-        grad_norm_preclip: r.gradNormPreClip,
-        nonfinite,
-      };
-    });
-  } finally {
-    test.dispose();
-    optimizer.dispose();
-    net.dispose();
-  }
+  const records = runTaskTraining(net, optimizer, task, config, cell.seed, rng, onProgress);
+  return records.map((r) => {
+    nonfinite += r.nonFiniteUpdates;
+    return {
+      step: r.iteration,
+      train_loss: r.trainLoss,
+      test_loss: r.testLoss,
+      test_accuracy: r.testAccuracy,
+      grad_norm_preclip: r.gradNormPreClip,
+      nonfinite,
+    };
+  });
 }
 
 /** The label of a run in plots and tables: `rnn-tanh, clip 1`, `rnn-tanh, no clip`. */
