@@ -23,6 +23,7 @@ import { GRU, LSTM, RNN, copyMemory, copyMemoryBaseline } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
 import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
 import { runTaskTraining } from './task-run.js';
+import { seedBand } from './seed-band.js';
 import { copyMemoryFinding } from './findings/copy-memory.js';
 
 /** Models compared. */
@@ -147,8 +148,7 @@ export const copyMemoryExperiment = defineExperiment<CopyMemoryConfig, Cell>({
   summary: { by: ['model', 'T', 'step'], values: ['train_loss', 'test_ce', 'baseline_ce', 'recall_accuracy', 'grad_norm_preclip'] },
   plots: (rows, config) => {
     const seeds = config.seeds.length;
-    const over = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
-    const band = seeds > 1 ? ('minmax' as const) : ('none' as const);
+    const { band, note: over } = seedBand(config.seeds);
     // The baseline as its own line (one row per T and step), so each panel shows where it lies.
     const baseline = [...new Map(rows.map((r) => [`${r['T']}|${r['step']}`, r])).values()].map((r) => ({
       step: r['step']!, ce: r['baseline_ce']!, model: 'memoryless baseline', T: r['T']!,

@@ -30,7 +30,8 @@ import {
 } from '@gradlab/core';
 import { z, defineExperiment, recordDivergence, type Row } from '@gradlab/lab';
 import { depthGradientsFinding } from './findings/depth-gradients.js';
-import { layerProfileChart, runProbedSgd, seedNote } from './probed-sgd.js';
+import { layerProfileChart, runProbedSgd } from './probed-sgd.js';
+import { seedBand } from './seed-band.js';
 
 /** Activations compared (leaky ReLU with slope 0.01 and ELU with α = 1, PyTorch's defaults). */
 export const DEPTH_ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky-relu', 'elu'] as const;
@@ -198,7 +199,7 @@ export const depthGradients = defineExperiment<DepthGradientsConfig, DepthCell>(
   plots: (rows, config) => {
     const deepest = Math.max(...config.depths);
     const lastStep = config.steps;
-    const seedText = seedNote(config.seeds);
+    const seedText = seedBand(config.seeds).note;
     const pick = (step: number) =>
       rows
         .filter((r) => r['depth'] === deepest && r['step'] === step)

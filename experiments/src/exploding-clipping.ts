@@ -20,6 +20,7 @@ import { Rng, SGD, oneOf, positiveInt, positiveNumber } from '@gradlab/core';
 import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { RNN, addingProblem, trainOnTask } from '@gradlab/rnn';
 import { clipLabel, parseClipLabel } from './clip-label.js';
+import { seedBand } from './seed-band.js';
 import { explodingClippingFinding } from './findings/exploding-clipping.js';
 
 /** The one-unit model's horizon and target (Pascanu et al. 2013, fig. 6). */
@@ -254,8 +255,7 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
       clip: `clip ${r['clip']}`,
       run: `${r['model']}, ρ = ${r['rho']}`,
     }));
-    const band = config.seeds.length > 1 ? ('minmax' as const) : ('none' as const);
-    const over = config.seeds.length > 1 ? `mean of ${config.seeds.length} seeds, band min–max` : `seed ${config.seeds[0]}`;
+    const { band, note: over } = seedBand(config.seeds);
     const trajectory = pick('trajectory').map((r) => ({ step: r['step']!, loss: r['loss']!, seed: r['seed']!, clip: `clip ${r['clip']}` }));
     return [
       {

@@ -31,6 +31,7 @@ import { LONG_TIME_LAG_PREDICTIONS, LSTM, RNN, longTimeLag } from '@gradlab/rnn'
 import type { RecurrentNet } from '@gradlab/rnn';
 import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
 import { runTaskTraining } from './task-run.js';
+import { seedBand } from './seed-band.js';
 import { longTimeLagFinding } from './findings/long-time-lag.js';
 
 /** Models compared. */
@@ -152,8 +153,7 @@ export const longTimeLagExperiment = defineExperiment<LongTimeLagConfig, Cell>({
   summary: { by: ['model', 'p', 'step'], values: ['train_loss', 'test_ce', 'test_error_rate', 'solved', 'grad_norm_preclip'] },
   plots: (rows, config) => {
     const seeds = config.seeds.length;
-    const over = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
-    const band = seeds > 1 ? ('minmax' as const) : ('none' as const);
+    const { band, note: over } = seedBand(config.seeds);
     // One row per run and outcome, 1 or 0: their mean over seeds is the fraction of seeds.
     const outcomes = groupRuns(rows, ['model', 'p', 'seed']).flatMap(({ key, rows: rs }) => [
       { p: key['p']!, fraction: endsSolved(rs) ? 1 : 0, model: key['model']!, outcome: 'solved at the end' },

@@ -5,6 +5,7 @@
  */
 import { SGD, tf, type NamedTensors, type NamedVariables, type Rng } from '@gradlab/core';
 import { lineChart } from '@gradlab/lab';
+import { seedBand } from './seed-band.js';
 
 /** The loop's sizes (fields of both experiments' configs). */
 export interface ProbedSgdConfig {
@@ -54,14 +55,9 @@ export function runProbedSgd<G extends { grads: NamedTensors; dispose(): void }>
   }
 }
 
-/** "mean of N seeds, band min–max" or "seed S": what a chart's line and band are. */
-export function seedNote(seeds: readonly number[]): string {
-  return seeds.length > 1 ? `mean of ${seeds.length} seeds, band min–max` : `seed ${seeds[0]}`;
-}
-
 /**
- * A per-layer quantity against hidden layer l on a log axis, one panel per activation; with
- * several seeds the line is their mean and the band spans them (min–max: the axis is log).
+ * A per-layer quantity against hidden layer l on a log axis, one panel per activation, seeds
+ * shown as {@link seedBand} says.
  */
 export function layerProfileChart(args: {
   data: readonly Record<string, string | number | boolean>[];
@@ -80,7 +76,7 @@ export function layerProfileChart(args: {
     facetColumn: 'activation',
     facetRow: args.facetRow,
     logY: true,
-    band: args.seeds.length > 1 ? 'minmax' : 'none',
+    band: seedBand(args.seeds).band,
     title: args.title,
     xTitle: 'hidden layer l (1 = nearest the input)',
     yTitle: `${args.yTitle} (log scale)`,

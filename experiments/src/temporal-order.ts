@@ -24,6 +24,7 @@ import { LSTM, RNN, temporalOrder } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
 import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
 import { runTaskTraining } from './task-run.js';
+import { seedBand } from './seed-band.js';
 import { temporalOrderFinding } from './findings/temporal-order.js';
 
 /** Models compared. */
@@ -170,8 +171,7 @@ export const temporalOrderExperiment = defineExperiment<TemporalOrderConfig, Cel
   summary: { by: ['model', 'clip', 'T', 'step'], values: ['train_loss', 'test_loss', 'test_accuracy', 'grad_norm_preclip', 'nonfinite'] },
   plots: (rows, config) => {
     const seeds = config.seeds.length;
-    const over = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
-    const band = seeds > 1 ? ('minmax' as const) : ('none' as const);
+    const { band, note: over } = seedBand(config.seeds);
     const curve = (y: string) =>
       rows.map((r) => ({ step: r['step']!, [y]: r[y]!, run: runLabel(String(r['model']), r['clip']!), T: r['T']! }));
     // One row per run and outcome, 1 or 0: their mean over seeds is the fraction of seeds.

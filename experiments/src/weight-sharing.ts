@@ -33,7 +33,8 @@ import {
 import type { InitName } from '@gradlab/core';
 import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { weightSharingFinding } from './findings/weight-sharing.js';
-import { layerProfileChart, runProbedSgd, seedNote } from './probed-sgd.js';
+import { layerProfileChart, runProbedSgd } from './probed-sgd.js';
+import { seedBand } from './seed-band.js';
 
 /** Networks compared. */
 export const SHARING_NETS = ['cnn', 'mlp'] as const;
@@ -198,8 +199,7 @@ export const weightSharing = defineExperiment<WeightSharingConfig, WeightSharing
   run: async (cell, config, ctx) => recordDivergence(ctx, weightSharingRows(cell, config, ctx.rng), { step: 'step', watch: ['loss', 'grad_l2', 'grad_act_l2'] }),
   summary: { by: ['net', 'activation', 'step', 'layer'], values: ['grad_l2', 'grad_rms_per_param', 'grad_act_l2', 'grad_act_rms', 'loss'] },
   plots: (rows, config) => {
-    const seeds = config.seeds.length;
-    const note = seedNote(config.seeds);
+    const { band, note } = seedBand(config.seeds);
     const at = (step: number) => rows.filter((r) => r['step'] === step);
     const profile = (y: string, yTitle: string, file: string) => ({
       file,
@@ -226,7 +226,7 @@ export const weightSharing = defineExperiment<WeightSharingConfig, WeightSharing
           y: 'loss',
           color: 'net',
           facetColumn: 'activation',
-          band: seeds > 1 ? 'minmax' : 'none',
+          band,
           title: `Minibatch loss over SGD, depth ${config.depth} (${note})`,
           xTitle: 'SGD step',
           yTitle: 'cross-entropy',
