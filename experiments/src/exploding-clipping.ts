@@ -24,6 +24,7 @@ import { Rng, SGD, oneOf, positiveInt, positiveNumber, watch, type Watcher } fro
 import { z, defineExperiment, histogramHeatmap, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { RNN, addingProblem, trainOnTask } from '@gradlab/rnn';
 import { clipLabel, parseClipLabel } from './clip-label.js';
+import { seedBand } from './seed-band.js';
 import { explodingClippingFinding } from './findings/exploding-clipping.js';
 import { WATCH_TABLE, watchTableColumns, watchTableRows } from './watch-table.js';
 
@@ -294,8 +295,7 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
       clip: `clip ${r['clip']}`,
       run: `${r['model']}, ρ = ${r['rho']}`,
     }));
-    const band = config.seeds.length > 1 ? ('minmax' as const) : ('none' as const);
-    const over = config.seeds.length > 1 ? `mean of ${config.seeds.length} seeds, band min–max` : `seed ${config.seeds[0]}`;
+    const { band, note: over } = seedBand(config.seeds);
     const trajectory = pick('trajectory').map((r) => ({ step: r['step']!, loss: r['loss']!, seed: r['seed']!, clip: `clip ${r['clip']}` }));
     // The first layer (input weights), the recurrent matrix and the last layer (readout) of the tanh RNN.
     const tensors: Record<string, string> = { weight_ih_l0: 'layer 1: W_ih', weight_hh_l0: 'recurrent: W_hh', 'head.weight': 'last layer: readout W' };

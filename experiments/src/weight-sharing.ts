@@ -24,7 +24,6 @@ import {
   ConvNet,
   MLP,
   Rng,
-  SGD,
   convNetLayerGradients,
   oneOf,
   positiveInt,
@@ -40,6 +39,8 @@ import type { InitName, WatchInput, Watcher } from '@gradlab/core';
 import { z, defineExperiment, histogramHeatmap, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { weightSharingFinding } from './findings/weight-sharing.js';
 import { WATCH_TABLE, watchTableColumns, watchTableRows } from './watch-table.js';
+import { layerProfileChart, runProbedSgd } from './probed-sgd.js';
+import { seedBand } from './seed-band.js';
 
 /** Networks compared. */
 export const SHARING_NETS = ['cnn', 'mlp'] as const;
@@ -201,28 +202,27 @@ export function weightSharingRows(cell: WeightSharingCell & { seed: number }, co
   const seedRng = new Rng(cell.seed).fork('weight-sharing');
   const data = shapeset({ n: config.trainSize, size: config.imageSize }, seedRng.fork('data'));
   const model = (cell.net === 'cnn' ? convModel : denseModel)(cell, config, data.numClasses, rng.fork('init'));
-  const optimizer = new SGD({ learningRate: config.learningRate });
   const x = tf.tensor2d(data.x, data.shape);
   const y = tf.tensor1d(data.y, 'int32');
-  const order = seedRng.fork('batches');
   const rows: Row[] = [];
   try {
-    for (let step = 0; step <= config.steps; step++) {
-      const idx = tf.tensor1d(Array.from(order.permutation(config.trainSize).subarray(0, config.batchSize)), 'int32');
-      const [xb, yb] = [tf.gather(x, idx), tf.gather(y, idx)];
-      const g = model.step(xb, yb);
-      if (step % config.recordEvery === 0 || step === config.steps) {
+    runProbedSgd(
+      x,
+      y,
+      model.params,
+      config,
+      seedRng.fork('batches'),
+      model.step,
+      (step, g) => {
         for (const r of g.rows()) rows.push({ init: SHARING_INIT[cell.activation], step, ...r, loss: g.loss });
-      }
-      const update = step < config.steps ? () => optimizer.step(model.params, g.grads) : undefined;
-      if (watcher?.shouldRecord(step) === true) watcher.observe(step, g.watchInput(), update);
-      else update?.();
-      g.dispose();
-      tf.dispose([idx, xb, yb]);
-    }
+      },
+      (step, g, update) => {
+        if (watcher?.shouldRecord(step) === true) watcher.observe(step, g.watchInput(), update);
+        else update?.();
+      },
+    );
   } finally {
     tf.dispose([x, y]);
-    optimizer.dispose();
     model.dispose();
   }
   return rows;
@@ -270,21 +270,17 @@ export const weightSharing = defineExperiment<WeightSharingConfig, WeightSharing
       width: 120,
       height: 120,
     });
-    const note = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
+    const { band, note } = seedBand(config.seeds);
     const at = (step: number) => rows.filter((r) => r['step'] === step);
     const profile = (y: string, yTitle: string, file: string) => ({
       file,
-      spec: lineChart({
+      spec: layerProfileChart({
         data: at(0).map((r) => ({ layer: r['layer']!, [y]: r[y]!, net: r['net']!, activation: r['activation']! })),
-        x: 'layer',
         y,
         color: 'net',
-        facetColumn: 'activation',
-        logY: true,
-        band: seeds > 1 ? 'minmax' : 'none',
+        seeds: config.seeds,
         title: `${yTitle} against layer at initialisation, depth ${config.depth} (${note})`,
-        xTitle: 'hidden layer l (1 = nearest the input)',
-        yTitle: `${yTitle} (log scale)`,
+        yTitle,
       }),
     });
     const curves = rows
@@ -301,7 +297,7 @@ export const weightSharing = defineExperiment<WeightSharingConfig, WeightSharing
           y: 'loss',
           color: 'net',
           facetColumn: 'activation',
-          band: seeds > 1 ? 'minmax' : 'none',
+          band,
           title: `Minibatch loss over SGD, depth ${config.depth} (${note})`,
           xTitle: 'SGD step',
           yTitle: 'cross-entropy',

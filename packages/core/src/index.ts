@@ -57,7 +57,7 @@ export type { Activation, ActivationName } from './activations/activations.js';
 export { dense } from './nn/dense.js';
 export { softmaxCrossEntropy, mse, bceWithLogits, binaryCrossEntropy, lossByName, LOSS_NAMES } from './nn/losses.js';
 export type { LossName } from './nn/losses.js';
-export { checkClassLabels } from './nn/class-labels.js';
+export { checkClassLabels, classLabelTensor } from './nn/class-labels.js';
 export { MLP, mlpForward } from './nn/mlp.js';
 export type { MLPConfig, MLPForwardOptions, MLPGradients, MLPDropoutMasks } from './nn/mlp.js';
 export { dropout, dropoutMask, dropoutRate } from './nn/dropout.js';
