@@ -2,7 +2,7 @@
 """The PyTorch peer of ``pnpm bench --sweep``: the sweep's cells (bench/sweep-cells.ts), run as
 ``--jobs`` processes of one thread each (``torch.set_num_threads(1)``; bench/sweep.ts also sets
 ``OPENBLAS_NUM_THREADS=1`` and ``OPENBLAS_CORETYPE=SkylakeX``), taking cells from one queue in
-the runner's order as gradlab's worker pool does. Reads ``{"blocks": [...], "cells": [...]}``
+the runner's order as gradlab's worker pool does, one experiment after the other. Reads ``{"blocks": [...], "cells": [...]}``
 (each block's whole config, each cell with its seed) on stdin; prints one JSON line.
 
 What each cell matches of its gradlab counterpart, and what it does not:
@@ -214,8 +214,12 @@ def main():
         sys.exit(2)
     t0 = time.perf_counter()
     with mp.Pool(args.jobs, initializer=init_worker, initargs=(configs,)) as pool:
-        # chunksize 1: one cell per request, in order, as gradlab's pool hands them out.
-        done = list(pool.imap(run_cell, spec["cells"], chunksize=1))
+        # As gradlab's runner: one experiment after the other (its cells all finish before the
+        # next experiment's start), within one the cells one at a time, in order (chunksize 1).
+        done = []
+        for block in spec["blocks"]:
+            cells = [c for c in spec["cells"] if c["experiment"] == block["experiment"]]
+            done.extend(pool.imap(run_cell, cells, chunksize=1))
     total = time.perf_counter() - t0
     cell_s = [d for _, d in done]
     line = {
