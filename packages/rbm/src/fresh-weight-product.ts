@@ -6,9 +6,10 @@
  * Wᵀ). In the transposed form the right operand is the small xᵀ [K, batch] instead, and W is
  * read in place. Each output element is the same sum of the same products in the same order
  * (XNNPACK's f32 GEMM accumulates over K in order and has no FMA in WebAssembly SIMD128), so the
- * bits do not change: tested in packages/rbm/test/fresh-weight-product.test.ts, and the
- * rbm-likelihood CSV is byte-identical. Measured with bench/rbm-products.ts: the three products
- * of a CD-1 chain on a 784×500 RBM, batch 100, take ~19% less CPU time.
+ * bits do not change: tested in packages/rbm/test/fresh-weight-product.test.ts, and the quick
+ * CSVs of rbm-likelihood, pretraining and deep-autoencoder are byte-identical. Measured with
+ * bench/rbm-products.ts on a loaded machine (indicative): the three products of a CD-1 chain on
+ * a 784×500 RBM, batch 100, take ~19% less CPU time (see BENCHMARKS.md).
  *
  * Other backends keep the plain product: without packing, the two transposes only cost.
  */
