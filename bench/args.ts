@@ -24,6 +24,10 @@ export interface BenchArgs {
   inProcess: boolean;
   /** Also time two concurrent W1 processes against two serial ones. */
   parallel: boolean;
+  /** Run the seed sweep (bench/sweep-cells.ts) instead of the workloads. */
+  sweep: boolean;
+  /** Worker processes of the sweep (gradlab's pool, and PyTorch processes with --peer); default 2. */
+  jobs: number;
   /** Internal: the child process measuring one workload. */
   child: WorkloadId | undefined;
   help: boolean;
@@ -32,12 +36,21 @@ export interface BenchArgs {
 /** Usage text. */
 export const USAGE = `usage: pnpm bench [--only W1,W4] [--runs N] [--backend wasm|cpu|tensorflow] [--peer] [--profile]
                   [--size full|tiny] [--python PATH] [--in-process] [--parallel]
+       pnpm bench --sweep [--jobs N] [--peer] [--size full|tiny] [--backend …] [--python PATH]
 Prints one JSON line per workload (W1-W6, see BENCHMARKS.md).
+  --sweep     instead, a seed sweep of experiment cells on --jobs worker processes (default 2):
+              cells per hour; with --peer the same cells in PyTorch and ratio = gradlab / PyTorch time
   --peer      alternate each workload with bench/peer_pytorch.py (tuned and as installed) and add a ratio
   --profile   per-kernel counts and times of one run per workload (tf.profile)
   --parallel  also time two W1 processes at once against two one after the other`;
 
 class ArgError extends Error {}
+
+/** Worker processes of the sweep by default: the machine's two cores, as the issue measures it. */
+export const DEFAULT_SWEEP_JOBS = 2;
+
+/** Options that select or time workloads, which a sweep has none of. */
+const SWEEP_EXCLUDES = ['--only', '--runs', '--profile', '--parallel', '--in-process', '--child'];
 
 function ids(value: string): WorkloadId[] {
   const out = value.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
@@ -61,9 +74,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     python: DEFAULT_PEER_PYTHON,
     inProcess: false,
     parallel: false,
+    sweep: false,
+    jobs: DEFAULT_SWEEP_JOBS,
     child: undefined,
     help: false,
   };
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -72,7 +88,19 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       if (v === undefined) throw new ArgError(`bench: expected a value after ${flag}`);
       return v;
     };
+    given.add(flag);
     switch (flag) {
+      case '--sweep':
+        if (inline !== undefined) throw new ArgError(`bench: expected --sweep to take no value, got ${JSON.stringify(inline)}`);
+        a.sweep = true;
+        break;
+      case '--jobs': {
+        const v = value();
+        const n = Number(v);
+        if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) throw new ArgError(`bench: expected --jobs to be a positive integer, got ${JSON.stringify(v)}`);
+        a.jobs = n;
+        break;
+      }
       case '--only':
         a.only = ids(value());
         break;
@@ -120,6 +148,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       default:
         throw new ArgError(`bench: unknown option ${JSON.stringify(arg)}; see --help`);
     }
+  }
+  if (a.sweep) {
+    const clash = SWEEP_EXCLUDES.find((f) => given.has(f));
+    if (clash !== undefined) throw new ArgError(`bench: expected --sweep without ${clash} (the sweep runs its own cells, see BENCHMARKS.md), got both`);
+  } else if (given.has('--jobs')) {
+    throw new ArgError('bench: expected --jobs only with --sweep, got --jobs alone');
   }
   return a;
 }

@@ -2,7 +2,8 @@
  * `pnpm bench` — times the benchmark workloads W1–W6 (DESIGN.md) and prints one JSON line per
  * workload. Each workload runs in its own child process (a fresh engine, its own peak RSS);
  * with `--peer`, each is followed by the PyTorch peer in its tuned and as-installed settings
- * and the line carries `ratio` = gradlab median / best peer median. See BENCHMARKS.md.
+ * and the line carries `ratio` = gradlab median / best peer median. `--sweep` instead runs a seed
+ * sweep of experiment cells on worker processes (bench/sweep.ts). See BENCHMARKS.md.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +16,7 @@ import type { Measurement } from './measure.js';
 import { PEER_SETTINGS, peerUnavailable, runPeer } from './peer.js';
 import type { PeerLine } from './peer.js';
 import { profileWorkload } from './profile.js';
+import { sweepLine } from './sweep.js';
 import { WORKLOADS } from './workloads.js';
 import type { WorkloadId } from './workload.js';
 
@@ -106,6 +108,10 @@ async function main(): Promise<number> {
   }
   const peerReason = args.peer ? peerUnavailable(args.python) : undefined;
   if (args.peer && peerReason !== undefined) print({ peer_skipped: peerReason });
+  if (args.sweep) {
+    print(await sweepLine(args.size, args.jobs, args.backend, args.peer && peerReason === undefined ? args.python : undefined));
+    return 0;
+  }
   const usePeer = args.peer && peerReason === undefined && !args.profile;
   let failed = 0;
   for (const id of args.only) {

@@ -19,9 +19,11 @@
  */
 import { Adam, Rng, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '@gradlab/core';
 import { defineExperiment, lineChart, z, recordDivergence, type Row } from '@gradlab/lab';
-import { GRU, LSTM, RNN, copyMemory, copyMemoryBaseline, trainOnTask } from '@gradlab/rnn';
+import { GRU, LSTM, RNN, copyMemory, copyMemoryBaseline } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
 import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
+import { runTaskTraining } from './task-run.js';
+import { seedBand } from './seed-band.js';
 import { copyMemoryFinding } from './findings/copy-memory.js';
 
 /** Models compared. */
@@ -109,34 +111,15 @@ function runCell(cell: Cell & { seed: number }, config: CopyMemoryConfig, rng: R
     learningRate: config.learningRates[cell.model],
     ...(config.clipValue > 0 ? { clip: { mode: 'value' as const, max: config.clipValue } } : {}),
   });
-  const test = task.testSet(config.testSize, cell.seed);
-  try {
-    const records = trainOnTask(
-      net,
-      task,
-      {
-        iterations: config.iterations,
-        batchSize: config.batchSize,
-        optimizer,
-        evalEvery: config.evalEvery,
-        testSet: test,
-        onEval: (r) => onProgress?.(r.iteration / config.iterations),
-      },
-      rng.fork('batches'),
-    );
-    return records.map((r) => ({
-      step: r.iteration,
-      train_loss: r.trainLoss,
-      test_ce: r.testLoss,
-      baseline_ce: copyMemoryBaseline(cell.T),
-      recall_accuracy: r.testAccuracy,
-      grad_norm_preclip: r.gradNormPreClip,
-    }));
-  } finally {
-    test.dispose();
-    optimizer.dispose();
-    net.dispose();
-  }
+  const records = runTaskTraining(net, optimizer, task, config, cell.seed, rng, onProgress);
+  return records.map((r) => ({
+    step: r.iteration,
+    train_loss: r.trainLoss,
+    test_ce: r.testLoss,
+    baseline_ce: copyMemoryBaseline(cell.T),
+    recall_accuracy: r.testAccuracy,
+    grad_norm_preclip: r.gradNormPreClip,
+  }));
 }
 
 const LR = { 'rnn-tanh': 1e-2, lstm: 1e-2, gru: 1e-2 };
@@ -165,8 +148,7 @@ export const copyMemoryExperiment = defineExperiment<CopyMemoryConfig, Cell>({
   summary: { by: ['model', 'T', 'step'], values: ['train_loss', 'test_ce', 'baseline_ce', 'recall_accuracy', 'grad_norm_preclip'] },
   plots: (rows, config) => {
     const seeds = config.seeds.length;
-    const over = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
-    const band = seeds > 1 ? ('minmax' as const) : ('none' as const);
+    const { band, note: over } = seedBand(config.seeds);
     // The baseline as its own line (one row per T and step), so each panel shows where it lies.
     const baseline = [...new Map(rows.map((r) => [`${r['T']}|${r['step']}`, r])).values()].map((r) => ({
       step: r['step']!, ce: r['baseline_ce']!, model: 'memoryless baseline', T: r['T']!,

@@ -18,7 +18,6 @@ import {
   MLP,
   Rng,
   type MLPConfig,
-  SGD,
   activation as activationByName,
   oneOf,
   positiveInt,
@@ -29,8 +28,10 @@ import {
   tensorStatsMany,
   tf,
 } from '@gradlab/core';
-import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
+import { z, defineExperiment, recordDivergence, type Row } from '@gradlab/lab';
 import { depthGradientsFinding } from './findings/depth-gradients.js';
+import { layerProfileChart, runProbedSgd } from './probed-sgd.js';
+import { seedBand } from './seed-band.js';
 
 /** Activations compared (leaky ReLU with slope 0.01 and ELU with α = 1, PyTorch's defaults). */
 export const DEPTH_ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'leaky-relu', 'elu'] as const;
@@ -124,44 +125,33 @@ export function depthGradientRows(cell: DepthCell & { seed: number }, config: De
     },
     rng.fork('init'),
   );
-  const optimizer = new SGD({ learningRate: config.learningRate });
   const act = activationByName(cell.activation);
   const x = tf.tensor2d(data.x, [config.trainSize, inputSize]);
   const y = tf.tensor1d(data.y, 'int32');
-  const order = seedRng.fork('batches');
   const rows: Row[] = [];
   try {
-    for (let step = 0; step <= config.steps; step++) {
-      const idx = tf.tensor1d(Array.from(order.permutation(config.trainSize).subarray(0, config.batchSize)), 'int32');
-      const xb = tf.gather(x, idx);
-      const yb = tf.gather(y, idx);
-      const g = net.gradients(xb, yb, 'softmax-cross-entropy');
-      if (step % config.recordEvery === 0 || step === config.steps) {
-        const weightGrads = Array.from({ length: cell.depth }, (_, l) => g.grads[`layer${l}.weight`]!);
-        const stats = tensorStatsMany([...weightGrads, ...g.activationGrads, ...g.post]);
-        for (let l = 0; l < cell.depth; l++) {
-          const w = stats[l]!;
-          const a = stats[2 * cell.depth + l]!;
-          rows.push({
-            step,
-            layer: l + 1,
-            grad_l2: w.l2,
-            grad_rms: w.rms,
-            grad_act_l2: stats[cell.depth + l]!.l2,
-            act_mean: a.mean,
-            act_std: a.std,
-            saturation: saturationFraction(g.pre[l]!, act.derivative, act.gamma),
-            loss: g.loss,
-          });
-        }
+    const gradients = (xb: tf.Tensor, yb: tf.Tensor) => net.gradients(xb, yb, 'softmax-cross-entropy');
+    runProbedSgd(x, y, net.params, config, seedRng.fork('batches'), gradients, (step, g) => {
+      const weightGrads = Array.from({ length: cell.depth }, (_, l) => g.grads[`layer${l}.weight`]!);
+      const stats = tensorStatsMany([...weightGrads, ...g.activationGrads, ...g.post]);
+      for (let l = 0; l < cell.depth; l++) {
+        const w = stats[l]!;
+        const a = stats[2 * cell.depth + l]!;
+        rows.push({
+          step,
+          layer: l + 1,
+          grad_l2: w.l2,
+          grad_rms: w.rms,
+          grad_act_l2: stats[cell.depth + l]!.l2,
+          act_mean: a.mean,
+          act_std: a.std,
+          saturation: saturationFraction(g.pre[l]!, act.derivative, act.gamma),
+          loss: g.loss,
+        });
       }
-      if (step < config.steps) optimizer.step(net.params, g.grads);
-      g.dispose();
-      tf.dispose([idx, xb, yb]);
-    }
+    });
   } finally {
     tf.dispose([x, y]);
-    optimizer.dispose();
     net.dispose();
   }
   return rows;
@@ -209,41 +199,31 @@ export const depthGradients = defineExperiment<DepthGradientsConfig, DepthCell>(
   plots: (rows, config) => {
     const deepest = Math.max(...config.depths);
     const lastStep = config.steps;
-    const seeds = config.seeds.length;
-    // Several seeds: the line is their mean, the band spans them (min–max: the axis is log).
-    const seedNote = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
+    const seedText = seedBand(config.seeds).note;
     const pick = (step: number) =>
       rows
         .filter((r) => r['depth'] === deepest && r['step'] === step)
         .map((r) => ({ layer: r['layer']!, grad_l2: r['grad_l2']!, init: r['init']!, activation: r['activation']!, variant: r['variant']! }));
     const chart = (step: number, label: string) =>
-      lineChart({
+      layerProfileChart({
         data: pick(step),
-        x: 'layer',
         y: 'grad_l2',
         color: 'init',
-        facetColumn: 'activation',
         facetRow: 'variant',
-        logY: true,
-        band: seeds > 1 ? 'minmax' : 'none',
-        title: `‖∂L/∂W_l‖ against layer, depth ${deepest}, ${label} (${seedNote})`,
-        xTitle: 'hidden layer l (1 = nearest the input)',
-        yTitle: '‖∂L/∂W_l‖ (log scale)',
+        seeds: config.seeds,
+        title: `‖∂L/∂W_l‖ against layer, depth ${deepest}, ${label} (${seedText})`,
+        yTitle: '‖∂L/∂W_l‖',
       });
-    const actGrads = lineChart({
+    const actGrads = layerProfileChart({
       data: rows
         .filter((r) => r['depth'] === deepest && r['step'] === 0)
         .map((r) => ({ layer: r['layer']!, grad_act_l2: r['grad_act_l2']!, init: r['init']!, activation: r['activation']!, variant: r['variant']! })),
-      x: 'layer',
       y: 'grad_act_l2',
       color: 'variant',
-      facetColumn: 'activation',
       facetRow: 'init',
-      logY: true,
-      band: seeds > 1 ? 'minmax' : 'none',
-      title: `‖∂L/∂h_l‖ against layer by architecture, depth ${deepest}, at initialisation (${seedNote})`,
-      xTitle: 'hidden layer l (1 = nearest the input)',
-      yTitle: '‖∂L/∂h_l‖ (log scale)',
+      seeds: config.seeds,
+      title: `‖∂L/∂h_l‖ against layer by architecture, depth ${deepest}, at initialisation (${seedText})`,
+      yTitle: '‖∂L/∂h_l‖',
     });
     const out = [
       { file: 'grad-vs-layer-init.svg', spec: chart(0, 'at initialisation') },

@@ -14,13 +14,19 @@
  * ρ > 1: exploding regime) trained by SGD on the adding problem, with and without global-norm
  * clipping (Mikolov 2012; Pascanu et al. 2013, alg. 1): training loss, the pre-clip gradient
  * norm and the number of updates with non-finite gradients; a run stops at the first
- * evaluation where its parameters are non-finite.
+ * evaluation where its parameters are non-finite. Every `watchEvery` updates core's `watch`
+ * records each parameter's gradient, weight and update norms, update-to-weight ratio and a
+ * histogram of log10 |∂L/∂θ| (before clipping: the gradients the clipping acts on), and the
+ * hidden states' statistics, into `exploding-clipping-watch.csv`; the main CSV is the same
+ * with and without it.
  */
-import { Rng, SGD, oneOf, positiveInt, positiveNumber } from '@gradlab/core';
-import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
+import { Rng, SGD, oneOf, positiveInt, positiveNumber, watch, type Watcher } from '@gradlab/core';
+import { z, defineExperiment, histogramHeatmap, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { RNN, addingProblem, trainOnTask } from '@gradlab/rnn';
 import { clipLabel, parseClipLabel } from './clip-label.js';
+import { seedBand } from './seed-band.js';
 import { explodingClippingFinding } from './findings/exploding-clipping.js';
+import { WATCH_TABLE, watchTableColumns, watchTableRows } from './watch-table.js';
 
 /** The one-unit model's horizon and target (Pascanu et al. 2013, fig. 6). */
 export const CLIFF = Object.freeze({ steps: 50, x0: 0.5, target: 0.7 });
@@ -86,6 +92,8 @@ const configSchema = z.strictObject({
   iterations: positiveInt(),
   learningRate: positiveNumber(),
   recordEvery: positiveInt(),
+  /** RNN part: record the watch table every this many updates (update 0 included). */
+  watchEvery: positiveInt(),
 });
 
 /** Configuration of exploding-clipping. */
@@ -95,6 +103,18 @@ export type ExplodingClippingConfig = z.output<typeof configSchema>;
 export const EXPLODING_CLIPPING_COLUMNS = ['part', 'model', 'rho', 'clip', 'seed', 'step', 'w', 'b', 'loss', 'grad_norm_preclip', 'nonfinite', 'test_mse'] as const;
 
 type Cell = { part: 'surface' | 'trajectory' | 'training'; model: string; rho: number | ''; clip: string };
+
+/** Histogram bins of the watch table (fixed: they are CSV columns). */
+export const WATCH_BINS = 20;
+/**
+ * The gradient histograms bin log10 |g| over 1e−8 … 1e12, a decade a bin: exploding gradients
+ * span decades (at ρ = 3 and T = 50 the entries pass 1e20 before they overflow; those are
+ * counted in `hist_outside`).
+ */
+export const WATCH_GRAD_RANGE: [number, number] = [-8, 12];
+
+/** Columns of exploding-clipping-watch.csv: the cell, then core's watch columns. */
+export const EXPLODING_CLIPPING_WATCH_COLUMNS = watchTableColumns(['model', 'rho', 'clip', 'seed'], WATCH_BINS);
 
 const EMPTY = { step: '', w: '', b: '', loss: '', grad_norm_preclip: '', nonfinite: '', test_mse: '' } as const;
 
@@ -137,7 +157,8 @@ function trajectoryRows(clip: string, config: ExplodingClippingConfig, seed: num
   return rows;
 }
 
-function trainingRows(cell: Cell & { seed: number }, config: ExplodingClippingConfig): Row[] {
+/** The training rows of an RNN cell; `watcher` (optional) records its updates without changing them. */
+export function trainingRows(cell: Cell & { seed: number }, config: ExplodingClippingConfig, watcher?: Watcher): Row[] {
   // The stream depends on seed, model and ρ, not on the clipping: the unclipped, norm-clipped and
   // value-clipped runs of a seed start from the same weights and see the same minibatches.
   const rng = new Rng(cell.seed).fork(`exploding-clipping/${cell.model}/${cell.rho}`);
@@ -163,7 +184,7 @@ function trainingRows(cell: Cell & { seed: number }, config: ExplodingClippingCo
     const records = trainOnTask(
       net,
       task,
-      { iterations: config.iterations, batchSize: config.batchSize, optimizer, evalEvery: config.recordEvery, testSet: test },
+      { iterations: config.iterations, batchSize: config.batchSize, optimizer, evalEvery: config.recordEvery, testSet: test, ...(watcher ? { watch: watcher } : {}) },
       rng.fork('batches'),
     );
     return records.map((r) => {
@@ -217,8 +238,24 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
       iterations: 1000,
       learningRate: 0.1,
       recordEvery: 100,
+      watchEvery: 50,
     },
-    full: { ...SHARED, seeds: [1, 2, 3, 4, 5], surfaceWStep: 0.25, surfaceBStep: 0.01, trajectorySteps: 100, rhos: [1.5, 3], valueClips: [0.029] /* ≈ 1 / √1185 */, addingSteps: 50, hidden: 32, batchSize: 32, iterations: 500, recordEvery: 10 },
+    full: {
+      ...SHARED,
+      seeds: [1, 2, 3, 4, 5],
+      surfaceWStep: 0.25,
+      surfaceBStep: 0.01,
+      trajectorySteps: 100,
+      rhos: [1.5, 3],
+      valueClips: [0.029] /* ≈ 1 / √1185 */,
+      addingSteps: 50,
+      hidden: 32,
+      batchSize: 32,
+      iterations: 500,
+      recordEvery: 10,
+      // 25 records of 60 runs: the watch table stays near 2 MB.
+      watchEvery: 20,
+    },
   },
   grid: (c) => [
     { part: 'surface', model: 'one-unit', rho: '', clip: '' },
@@ -233,17 +270,21 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
     ),
   ],
   columns: EXPLODING_CLIPPING_COLUMNS,
+  tables: { [WATCH_TABLE]: EXPLODING_CLIPPING_WATCH_COLUMNS },
   // w and b are keys: they are the grid of the surface part. Trajectory rows, whose (w, b) path
   // is each seed's own, therefore summarise to one row per seed; the training part over seeds.
   summary: { by: ['part', 'model', 'rho', 'clip', 'step', 'w', 'b'], values: ['loss', 'grad_norm_preclip', 'nonfinite', 'test_mse'] },
   run: (cell, config, ctx) => {
     if (cell.part === 'surface') return cell.seed === config.seeds[0] ? surfaceRows(config) : [];
-    const watch = { step: 'step', watch: ['loss', 'grad_norm_preclip', 'test_mse'], count: 'nonfinite' };
-    if (cell.part === 'trajectory') return recordDivergence(ctx, trajectoryRows(cell.clip, config, cell.seed), watch);
+    const divergence = { step: 'step', watch: ['loss', 'grad_norm_preclip', 'test_mse'], count: 'nonfinite' };
+    if (cell.part === 'trajectory') return recordDivergence(ctx, trajectoryRows(cell.clip, config, cell.seed), divergence);
+    const watcher = watch({ every: config.watchEvery, bins: WATCH_BINS, gradScale: 'log10-abs', gradRange: WATCH_GRAD_RANGE, activationRange: [-1, 1] });
+    const rows = trainingRows(cell, config, watcher);
+    ctx.table?.(WATCH_TABLE, watchTableRows(watcher.drain()));
     // Before the first update, loss and grad_norm_preclip are NaN by design.
-    return recordDivergence(ctx, trainingRows(cell, config), { ...watch, skip: (r) => r['step'] === 0 });
+    return recordDivergence(ctx, rows, { ...divergence, skip: (r) => r['step'] === 0 });
   },
-  plots: (rows, config) => {
+  plots: (rows, config, tables) => {
     const pick = (part: string) => rows.filter((r) => r['part'] === part);
     const slices = [4, 5, 6, 8].filter((w) => w >= config.surfaceW[0] && w <= config.surfaceW[1]);
     const surface = pick('surface').filter((r) => slices.includes(r['w'] as number));
@@ -254,9 +295,22 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
       clip: `clip ${r['clip']}`,
       run: `${r['model']}, ρ = ${r['rho']}`,
     }));
-    const band = config.seeds.length > 1 ? ('minmax' as const) : ('none' as const);
-    const over = config.seeds.length > 1 ? `mean of ${config.seeds.length} seeds, band min–max` : `seed ${config.seeds[0]}`;
+    const { band, note: over } = seedBand(config.seeds);
     const trajectory = pick('trajectory').map((r) => ({ step: r['step']!, loss: r['loss']!, seed: r['seed']!, clip: `clip ${r['clip']}` }));
+    // The first layer (input weights), the recurrent matrix and the last layer (readout) of the tanh RNN.
+    const tensors: Record<string, string> = { weight_ih_l0: 'layer 1: W_ih', weight_hh_l0: 'recurrent: W_hh', 'head.weight': 'last layer: readout W' };
+    const histogramModel = config.models.includes('rnn-tanh') ? 'rnn-tanh' : config.models[0];
+    const histograms = histogramHeatmap({
+      rows: tables[WATCH_TABLE] ?? [],
+      filter: (r) => r['kind'] === 'param' && r['model'] === histogramModel && String(r['name']) in tensors,
+      panelRow: (r) => tensors[String(r['name'])]!,
+      panelColumn: (r) => `ρ = ${String(r['rho'])}, clip ${String(r['clip'])}`,
+      title: `${histogramModel === 'rnn-tanh' ? 'tanh' : 'ReLU'} RNN on the adding problem (T = ${config.addingSteps}): distribution of log10 |∂L/∂W| before clipping, over training`,
+      subtitle: `watch histograms every ${config.watchEvery} updates, mean count over ${config.seeds.length} seed(s); entries beyond 1e${WATCH_GRAD_RANGE[1]} and non-finite ones are not drawn`,
+      xTitle: 'SGD update',
+      width: 110,
+      height: 110,
+    });
     return [
       {
         file: 'cliff-loss.svg',
@@ -296,6 +350,7 @@ export const explodingClipping = defineExperiment<ExplodingClippingConfig, Cell>
           title: 'Pre-clip global gradient norm', xTitle: 'SGD step', yTitle: '‖∇L‖ before clipping (log scale)',
         }),
       },
+      ...(config.models.length > 0 && config.rhos.length > 0 ? [{ file: 'exploding-clipping-grad-histograms.svg', spec: histograms }] : []),
     ];
   },
 });

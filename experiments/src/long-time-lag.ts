@@ -27,9 +27,11 @@
  */
 import { Adam, Rng, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '@gradlab/core';
 import { defineExperiment, lineChart, z, recordDivergence, type Row } from '@gradlab/lab';
-import { LONG_TIME_LAG_PREDICTIONS, LSTM, RNN, longTimeLag, trainOnTask } from '@gradlab/rnn';
+import { LONG_TIME_LAG_PREDICTIONS, LSTM, RNN, longTimeLag } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
 import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
+import { runTaskTraining } from './task-run.js';
+import { seedBand } from './seed-band.js';
 import { longTimeLagFinding } from './findings/long-time-lag.js';
 
 /** Models compared. */
@@ -95,34 +97,15 @@ function runCell(cell: Cell & { seed: number }, config: LongTimeLagConfig, rng: 
     learningRate: config.learningRates[cell.model],
     ...(config.clip > 0 ? { clip: { mode: 'global-norm' as const, max: config.clip } } : {}),
   });
-  const test = task.testSet(config.testSize, cell.seed);
-  try {
-    const records = trainOnTask(
-      net,
-      task,
-      {
-        iterations: config.iterations,
-        batchSize: config.batchSize,
-        optimizer,
-        evalEvery: config.evalEvery,
-        testSet: test,
-        onEval: (r) => onProgress?.(r.iteration / config.iterations),
-      },
-      rng.fork('batches'),
-    );
-    return records.map((r) => ({
-      step: r.iteration,
-      train_loss: r.trainLoss,
-      test_ce: r.testLoss,
-      test_error_rate: 1 - r.testAccuracy,
-      solved: r.testAccuracy === 1 ? 1 : 0,
-      grad_norm_preclip: r.gradNormPreClip,
-    }));
-  } finally {
-    test.dispose();
-    optimizer.dispose();
-    net.dispose();
-  }
+  const records = runTaskTraining(net, optimizer, task, config, cell.seed, rng, onProgress);
+  return records.map((r) => ({
+    step: r.iteration,
+    train_loss: r.trainLoss,
+    test_ce: r.testLoss,
+    test_error_rate: 1 - r.testAccuracy,
+    solved: r.testAccuracy === 1 ? 1 : 0,
+    grad_norm_preclip: r.gradNormPreClip,
+  }));
 }
 
 /** The first evaluation step at which a run (one seed's rows of one cell) had solved the task, or undefined. */
@@ -170,8 +153,7 @@ export const longTimeLagExperiment = defineExperiment<LongTimeLagConfig, Cell>({
   summary: { by: ['model', 'p', 'step'], values: ['train_loss', 'test_ce', 'test_error_rate', 'solved', 'grad_norm_preclip'] },
   plots: (rows, config) => {
     const seeds = config.seeds.length;
-    const over = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
-    const band = seeds > 1 ? ('minmax' as const) : ('none' as const);
+    const { band, note: over } = seedBand(config.seeds);
     // One row per run and outcome, 1 or 0: their mean over seeds is the fraction of seeds.
     const outcomes = groupRuns(rows, ['model', 'p', 'seed']).flatMap(({ key, rows: rs }) => [
       { p: key['p']!, fraction: endsSolved(rs) ? 1 : 0, model: key['model']!, outcome: 'solved at the end' },

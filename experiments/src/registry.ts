@@ -16,8 +16,10 @@ import { temporalOrderExperiment } from './temporal-order.js';
 import { copyMemoryExperiment } from './copy-memory.js';
 import { longTimeLagExperiment } from './long-time-lag.js';
 import { dbmVsDbn } from './dbm-vs-dbn.js';
+import { dbmFineTuning } from './dbm-fine-tuning.js';
 import { weightSharing } from './weight-sharing.js';
 import { weightPenalties } from './weight-penalties.js';
+import { convPretraining } from './conv-pretraining.js';
 
 /** The experiments, by name. */
 export const EXPERIMENTS = experimentMap([
@@ -34,6 +36,8 @@ export const EXPERIMENTS = experimentMap([
   copyMemoryExperiment,
   longTimeLagExperiment,
   dbmVsDbn,
+  dbmFineTuning,
   weightSharing,
   weightPenalties,
+  convPretraining,
 ]);

@@ -20,9 +20,11 @@
  */
 import { Rng, SGD, oneOf, positiveInt, positiveNumber } from '@gradlab/core';
 import { defineExperiment, lineChart, z, recordDivergence, type Row } from '@gradlab/lab';
-import { LSTM, RNN, temporalOrder, trainOnTask } from '@gradlab/rnn';
+import { LSTM, RNN, temporalOrder } from '@gradlab/rnn';
 import type { RecurrentNet } from '@gradlab/rnn';
 import { groupRuns, lastRow, wentNonFinite } from './run-outcome.js';
+import { runTaskTraining } from './task-run.js';
+import { seedBand } from './seed-band.js';
 import { temporalOrderFinding } from './findings/temporal-order.js';
 
 /** Models compared. */
@@ -102,38 +104,19 @@ function runCell(cell: Cell & { seed: number }, config: TemporalOrderConfig, rng
     learningRate: config.learningRates[cell.model],
     ...(cell.clip === 'none' ? {} : { clip: { mode: 'global-norm' as const, max: Number(cell.clip) } }),
   });
-  const test = task.testSet(config.testSize, cell.seed);
   let nonfinite = 0;
-  try {
-    const records = trainOnTask(
-      net,
-      task,
-      {
-        iterations: config.iterations,
-        batchSize: config.batchSize,
-        optimizer,
-        evalEvery: config.evalEvery,
-        testSet: test,
-        onEval: (r) => onProgress?.(r.iteration / config.iterations),
-      },
-      rng.fork('batches'),
-    );
-    return records.map((r) => {
-      nonfinite += r.nonFiniteUpdates;
-      return {
-        step: r.iteration,
-        train_loss: r.trainLoss,
-        test_loss: r.testLoss,
-        test_accuracy: r.testAccuracy,
-        grad_norm_preclip: r.gradNormPreClip,
-        nonfinite,
-      };
-    });
-  } finally {
-    test.dispose();
-    optimizer.dispose();
-    net.dispose();
-  }
+  const records = runTaskTraining(net, optimizer, task, config, cell.seed, rng, onProgress);
+  return records.map((r) => {
+    nonfinite += r.nonFiniteUpdates;
+    return {
+      step: r.iteration,
+      train_loss: r.trainLoss,
+      test_loss: r.testLoss,
+      test_accuracy: r.testAccuracy,
+      grad_norm_preclip: r.gradNormPreClip,
+      nonfinite,
+    };
+  });
 }
 
 /** The label of a run in plots and tables: `rnn-tanh, clip 1`, `rnn-tanh, no clip`. */
@@ -188,8 +171,7 @@ export const temporalOrderExperiment = defineExperiment<TemporalOrderConfig, Cel
   summary: { by: ['model', 'clip', 'T', 'step'], values: ['train_loss', 'test_loss', 'test_accuracy', 'grad_norm_preclip', 'nonfinite'] },
   plots: (rows, config) => {
     const seeds = config.seeds.length;
-    const over = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
-    const band = seeds > 1 ? ('minmax' as const) : ('none' as const);
+    const { band, note: over } = seedBand(config.seeds);
     const curve = (y: string) =>
       rows.map((r) => ({ step: r['step']!, [y]: r[y]!, run: runLabel(String(r['model']), r['clip']!), T: r['T']! }));
     // One row per run and outcome, 1 or 0: their mean over seeds is the fraction of seeds.

@@ -15,25 +15,32 @@
  *
  * One row per (net, activation, seed, recorded step, layer l = 1 … depth): ‖∂L/∂W_l‖, the rms
  * gradient per weight, ‖∂L/∂h_l‖ and its rms per unit, the positions a weight is used at, and
- * the minibatch loss (the training curve).
+ * the minibatch loss (the training curve). Every `watchEvery` steps core's `watch` records each
+ * weight's gradient, weight and update norms, update ratio and histogram of log10 |∂L/∂W|, and
+ * the first and last hidden activations, into `weight-sharing-watch.csv`; the main CSV is the
+ * same with and without it.
  */
 import {
   ConvNet,
   MLP,
   Rng,
-  SGD,
   convNetLayerGradients,
   oneOf,
   positiveInt,
   nonNegativeInt,
   positiveNumber,
   shapeset,
+  layerWatchInput,
   tensorStatsMany,
   tf,
+  watch,
 } from '@gradlab/core';
-import type { InitName } from '@gradlab/core';
-import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
+import type { InitName, WatchInput, Watcher } from '@gradlab/core';
+import { z, defineExperiment, histogramHeatmap, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { weightSharingFinding } from './findings/weight-sharing.js';
+import { WATCH_TABLE, watchTableColumns, watchTableRows } from './watch-table.js';
+import { layerProfileChart, runProbedSgd } from './probed-sgd.js';
+import { seedBand } from './seed-band.js';
 
 /** Networks compared. */
 export const SHARING_NETS = ['cnn', 'mlp'] as const;
@@ -65,6 +72,8 @@ const configSchema = z
     /** SGD learning rate (no momentum: the raw gradient is the point). */
     learningRate: positiveNumber(),
     activations: z.array(oneOf(SHARING_ACTIVATIONS)).min(1),
+    /** Record the watch table every this many steps (step 0 included). */
+    watchEvery: positiveInt(),
   })
   .strict();
 
@@ -87,13 +96,33 @@ export const WEIGHT_SHARING_COLUMNS = [
   'loss',
 ] as const;
 
+/** Histogram bins of the watch table (fixed: they are CSV columns). */
+export const SHARING_WATCH_BINS = 24;
+/** The gradient histograms bin log10 |∂L/∂W| over 1e−12 … 1, half a decade a bin (sigmoid nets' gradients vanish by decades). */
+export const SHARING_GRAD_RANGE: [number, number] = [-12, 0];
+
+/** Columns of weight-sharing-watch.csv: the cell, then core's watch columns. */
+export const WEIGHT_SHARING_WATCH_COLUMNS = watchTableColumns(['net', 'activation', 'seed'], SHARING_WATCH_BINS);
+
+/** The watcher of a cell: every weight, the first and last hidden activations. */
+export function sharingWatcher(config: WeightSharingConfig): Watcher {
+  return watch({ every: config.watchEvery, bins: SHARING_WATCH_BINS, gradScale: 'log10-abs', gradRange: SHARING_GRAD_RANGE, activationRange: [-1, 2] });
+}
+
 /** One cell: a network kind and an activation. */
 export type WeightSharingCell = { net: (typeof SHARING_NETS)[number]; activation: (typeof SHARING_ACTIVATIONS)[number] };
 
 /** A model behind the seam the loop needs: gradients of a batch, and per-layer rows of them. */
 interface Probed {
   params: Record<string, tf.Variable>;
-  step(x: tf.Tensor, y: tf.Tensor): { loss: number; grads: Record<string, tf.Tensor>; rows: () => Omit<Row, 'step' | 'loss'>[]; dispose(): void };
+  step(x: tf.Tensor, y: tf.Tensor): {
+    loss: number;
+    grads: Record<string, tf.Tensor>;
+    rows: () => Omit<Row, 'step' | 'loss'>[];
+    /** What `watch` records: the weights (kernels and matrices), their gradients, a_1 and a_L. */
+    watchInput: () => WatchInput;
+    dispose(): void;
+  };
   dispose(): void;
 }
 
@@ -123,6 +152,7 @@ function convModel(cell: WeightSharingCell, config: WeightSharingConfig, classes
             positions: r.positions,
           }));
         },
+        watchInput: () => layerWatchInput(net, g, { weightsOnly: true }),
         dispose: () => g.dispose(),
       };
     },
@@ -155,6 +185,7 @@ function denseModel(cell: WeightSharingCell, config: WeightSharingConfig, classe
             positions: 1,
           }));
         },
+        watchInput: () => layerWatchInput(net, g, { weightsOnly: true }),
         dispose: () => g.dispose(),
       };
     },
@@ -162,32 +193,36 @@ function denseModel(cell: WeightSharingCell, config: WeightSharingConfig, classe
   };
 }
 
-/** The rows of one cell and seed (exported for the tests). */
-export function weightSharingRows(cell: WeightSharingCell & { seed: number }, config: WeightSharingConfig, rng: Rng): Row[] {
+/**
+ * The rows of one cell and seed (exported for the tests); `watcher` (optional) records the
+ * steps it is due on, without changing them.
+ */
+export function weightSharingRows(cell: WeightSharingCell & { seed: number }, config: WeightSharingConfig, rng: Rng, watcher?: Watcher): Row[] {
   // Images and batch order depend on the seed only: the CNN and the MLP of a seed see the same batches.
   const seedRng = new Rng(cell.seed).fork('weight-sharing');
   const data = shapeset({ n: config.trainSize, size: config.imageSize }, seedRng.fork('data'));
   const model = (cell.net === 'cnn' ? convModel : denseModel)(cell, config, data.numClasses, rng.fork('init'));
-  const optimizer = new SGD({ learningRate: config.learningRate });
   const x = tf.tensor2d(data.x, data.shape);
   const y = tf.tensor1d(data.y, 'int32');
-  const order = seedRng.fork('batches');
   const rows: Row[] = [];
   try {
-    for (let step = 0; step <= config.steps; step++) {
-      const idx = tf.tensor1d(Array.from(order.permutation(config.trainSize).subarray(0, config.batchSize)), 'int32');
-      const [xb, yb] = [tf.gather(x, idx), tf.gather(y, idx)];
-      const g = model.step(xb, yb);
-      if (step % config.recordEvery === 0 || step === config.steps) {
+    runProbedSgd(
+      x,
+      y,
+      model.params,
+      config,
+      seedRng.fork('batches'),
+      model.step,
+      (step, g) => {
         for (const r of g.rows()) rows.push({ init: SHARING_INIT[cell.activation], step, ...r, loss: g.loss });
-      }
-      if (step < config.steps) optimizer.step(model.params, g.grads);
-      g.dispose();
-      tf.dispose([idx, xb, yb]);
-    }
+      },
+      (step, g, update) => {
+        if (watcher?.shouldRecord(step) === true) watcher.observe(step, g.watchInput(), update);
+        else update?.();
+      },
+    );
   } finally {
     tf.dispose([x, y]);
-    optimizer.dispose();
     model.dispose();
   }
   return rows;
@@ -201,30 +236,51 @@ export const weightSharing = defineExperiment<WeightSharingConfig, WeightSharing
     "Does a deep CNN's gradient flow differ from an MLP's of the same depth and fan-in (sigmoid, tanh, ReLU): ‖∂L/∂W_l‖, rms per shared weight and ‖∂L/∂h_l‖ per layer, at initialisation and over SGD?",
   configSchema,
   sizes: {
-    quick: { seeds: [1, 2, 3], depth: 6, channels: 4, imageSize: 12, trainSize: 144, batchSize: 16, steps: 3, recordEvery: 3, learningRate: 0.05, activations: [...SHARING_ACTIVATIONS] },
-    full: { seeds: [1, 2, 3, 4, 5], depth: 10, channels: 8, imageSize: 32, trainSize: 1024, batchSize: 32, steps: 60, recordEvery: 10, learningRate: 0.05, activations: [...SHARING_ACTIVATIONS] },
+    quick: { seeds: [1, 2, 3], depth: 6, channels: 4, imageSize: 12, trainSize: 144, batchSize: 16, steps: 3, recordEvery: 3, learningRate: 0.05, activations: [...SHARING_ACTIVATIONS], watchEvery: 1 },
+    // watchEvery 3: 21 records of 30 runs, about 2 MB of watch table.
+    full: { seeds: [1, 2, 3, 4, 5], depth: 10, channels: 8, imageSize: 32, trainSize: 1024, batchSize: 32, steps: 60, recordEvery: 10, learningRate: 0.05, activations: [...SHARING_ACTIVATIONS], watchEvery: 3 },
   },
   grid: (c) => SHARING_NETS.flatMap((net) => c.activations.map((activation) => ({ net, activation }))),
   columns: WEIGHT_SHARING_COLUMNS,
-  run: async (cell, config, ctx) => recordDivergence(ctx, weightSharingRows(cell, config, ctx.rng), { step: 'step', watch: ['loss', 'grad_l2', 'grad_act_l2'] }),
+  tables: { [WATCH_TABLE]: WEIGHT_SHARING_WATCH_COLUMNS },
+  run: async (cell, config, ctx) => {
+    const watcher = sharingWatcher(config);
+    const rows = weightSharingRows(cell, config, ctx.rng, watcher);
+    ctx.table?.(WATCH_TABLE, watchTableRows(watcher.drain()));
+    return recordDivergence(ctx, rows, { step: 'step', watch: ['loss', 'grad_l2', 'grad_act_l2'] });
+  },
   summary: { by: ['net', 'activation', 'step', 'layer'], values: ['grad_l2', 'grad_rms_per_param', 'grad_act_l2', 'grad_act_rms', 'loss'] },
-  plots: (rows, config) => {
+  plots: (rows, config, tables) => {
     const seeds = config.seeds.length;
-    const note = seeds > 1 ? `mean of ${seeds} seeds, band min–max` : `seed ${config.seeds[0]}`;
+    // Hidden layer 1 and hidden layer L of each net: conv0 / layer0 and conv{L−1} / layer{L−1}.
+    const ends: Record<string, string> = {
+      'conv0.weight': 'layer 1',
+      'layer0.weight': 'layer 1',
+      [`conv${config.depth - 1}.weight`]: `layer ${config.depth}`,
+      [`layer${config.depth - 1}.weight`]: `layer ${config.depth}`,
+    };
+    const histograms = histogramHeatmap({
+      rows: tables[WATCH_TABLE] ?? [],
+      filter: (r) => r['kind'] === 'param' && String(r['name']) in ends,
+      panelRow: (r) => `${ends[String(r['name'])]!}: ∂L/∂W`,
+      panelColumn: (r) => `${String(r['net']).toUpperCase()}, ${String(r['activation'])}`,
+      title: `Distribution of log10 |∂L/∂W| of hidden layers 1 and ${config.depth} over SGD, CNN against MLP`,
+      subtitle: `watch histograms every ${config.watchEvery} steps, mean count over ${seeds} seed(s); entries below 1e${SHARING_GRAD_RANGE[0]} are not drawn`,
+      xTitle: 'SGD step',
+      width: 120,
+      height: 120,
+    });
+    const { band, note } = seedBand(config.seeds);
     const at = (step: number) => rows.filter((r) => r['step'] === step);
     const profile = (y: string, yTitle: string, file: string) => ({
       file,
-      spec: lineChart({
+      spec: layerProfileChart({
         data: at(0).map((r) => ({ layer: r['layer']!, [y]: r[y]!, net: r['net']!, activation: r['activation']! })),
-        x: 'layer',
         y,
         color: 'net',
-        facetColumn: 'activation',
-        logY: true,
-        band: seeds > 1 ? 'minmax' : 'none',
+        seeds: config.seeds,
         title: `${yTitle} against layer at initialisation, depth ${config.depth} (${note})`,
-        xTitle: 'hidden layer l (1 = nearest the input)',
-        yTitle: `${yTitle} (log scale)`,
+        yTitle,
       }),
     });
     const curves = rows
@@ -241,12 +297,13 @@ export const weightSharing = defineExperiment<WeightSharingConfig, WeightSharing
           y: 'loss',
           color: 'net',
           facetColumn: 'activation',
-          band: seeds > 1 ? 'minmax' : 'none',
+          band,
           title: `Minibatch loss over SGD, depth ${config.depth} (${note})`,
           xTitle: 'SGD step',
           yTitle: 'cross-entropy',
         }),
       },
+      { file: 'weight-sharing-grad-histograms.svg', spec: histograms },
     ];
   },
 });

@@ -3,7 +3,9 @@
  * (float64); at the quick size, without clipping a ReLU RNN with ρ = 3 blows up in every seed,
  * while the norm- and value-clipped runs of the same seeds (same initial weights) stay finite
  * and the norm-clipped ones learn the adding problem in all seeds but at most one (so the
- * finding's (iii) holds for that setting); reruns give byte-identical CSVs.
+ * finding's (iii) holds for that setting); reruns give byte-identical CSVs, the watch table
+ * included; the watcher leaves the training rows unchanged, and its update ratios show what
+ * clipping does to the first step.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { readResultsCsv, runExperiment, type Row } from '@gradlab/lab';
 import { ADDING_BASELINE_MSE } from '@gradlab/rnn';
-import { EXPLODING_CLIPPING_COLUMNS, explodingClipping, oneUnitCliff } from '../src/exploding-clipping.js';
+import { watch } from '@gradlab/core';
+import { EXPLODING_CLIPPING_COLUMNS, EXPLODING_CLIPPING_WATCH_COLUMNS, explodingClipping, oneUnitCliff, trainingRows, type ExplodingClippingConfig } from '../src/exploding-clipping.js';
 import { explodingClippingFinding } from '../src/findings/exploding-clipping.js';
 
 describe('exploding-clipping', () => {
@@ -37,6 +40,29 @@ describe('exploding-clipping', () => {
     const rows = readResultsCsv(a.assembled!.csv);
     expect(Object.keys(rows[0]!)).toEqual([...EXPLODING_CLIPPING_COLUMNS]);
     expect(rows.filter((r) => r['part'] === 'surface').length).toBe(6 * 11);
+    const table = a.assembled!.tables![0]!.path;
+    expect(table).toMatch(/exploding-clipping-watch\.csv$/);
+    expect(readFileSync(table).equals(readFileSync(b.assembled!.tables![0]!.path))).toBe(true);
+    const watched = readResultsCsv(table);
+    expect(Object.keys(watched[0]!)).toEqual(EXPLODING_CLIPPING_WATCH_COLUMNS);
+    // Update 0 of each run: none, norm 1 and value 0.054; the RNN's 6 parameters, the readout layer, h.
+    expect(watched.filter((r) => r['step'] === 0)).toHaveLength(3 * 8);
+  });
+
+  test('the watcher leaves the training rows bit for bit unchanged; at update 0 the pre-clip gradients agree and clipping shrinks ‖ΔW_hh‖/‖W_hh‖ by orders of magnitude', () => {
+    const config = { ...explodingClipping.sizes.quick, iterations: 20, recordEvery: 10, watchEvery: 10 } as ExplodingClippingConfig;
+    const first = (clip: string, seed: number) => {
+      const cell = { part: 'training' as const, model: 'rnn-relu', rho: 3, clip, seed };
+      const w = watch({ every: config.watchEvery, gradScale: 'log10-abs', gradRange: [-8, 12] });
+      expect(trainingRows(cell, config, w)).toEqual(trainingRows(cell, config));
+      return w.rows.find((r) => r['step'] === 0 && r['name'] === 'weight_hh_l0')!;
+    };
+    for (const seed of [1, 2, 3]) {
+      const [none, norm] = [first('none', seed), first('norm 1', seed)];
+      expect(norm['grad_norm']).toBe(none['grad_norm']);
+      expect(Array.from({ length: 20 }, (_, k) => norm[`hist_${k}`])).toEqual(Array.from({ length: 20 }, (_, k) => none[`hist_${k}`]));
+      expect(none['update_ratio'] as number).toBeGreaterThan(100 * (norm['update_ratio'] as number));
+    }
   });
 
   test('T = 50: gradient norms beyond the float32 range of Σ g² are reported finite, and the clipped run moves', async () => {
@@ -90,5 +116,6 @@ describe('exploding-clipping', () => {
     expect(learned.filter((l) => !l).length, `learned per seed: ${learned.join(', ')}`).toBeLessThanOrEqual(1);
     const f = explodingClippingFinding(rows, r.config as unknown as Record<string, unknown>);
     expect(f.why).toMatch(/\(iii\) holds: norm clipping rescues rnn-relu, ρ = 3/);
-  });
+    // A whole quick-size run with its watch table: ~45 s alone, past the default 120 s on a loaded machine.
+  }, 300_000);
 });

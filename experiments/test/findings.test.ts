@@ -7,7 +7,7 @@ import { longTermMemoryFinding } from '../src/findings/long-term-memory.js';
 import { rbmLikelihoodFinding } from '../src/findings/rbm-likelihood.js';
 import { pretrainingFinding, selectEpoch } from '../src/findings/pretraining.js';
 import { deepAutoencoderFinding } from '../src/findings/deep-autoencoder.js';
-import { fmt, fmtSeeds } from '../src/findings/stats.js';
+import { fmt, fmtSeeds, seedOrdering } from '../src/findings/stats.js';
 import { EXPERIMENTS } from '../src/registry.js';
 import { longTermMemory } from '../src/long-term-memory.js';
 import { rbmLikelihood } from '../src/rbm-likelihood.js';
@@ -20,6 +20,13 @@ test('number format: 3 significant digits, exponents outside [1e-3, 1e5), mean �
   expect([fmt(0.123456), fmt(1.5e-9), fmt(123456), fmt(0), fmt(NaN), fmt(Infinity), fmt(1e-7)]).toEqual(['0.123', '1.5e-9', '1.23e+5', '0', 'n/a', '∞', '1e-7']);
   expect(fmtSeeds([1, 3])).toBe('2 ± 1.41');
   expect(fmtSeeds([0.5])).toBe('0.5');
+});
+
+test('seedOrdering: a > b holds in all but one of 5 seeds, is contradicted when b > a does, mixed otherwise', () => {
+  expect(seedOrdering('A', 'B', { above: 4, below: 1, n: 5 })).toEqual({ name: 'A > B', seen: 'A > B in 4 of 5 seeds', status: 'holds' });
+  expect(seedOrdering('A', 'B', { above: 0, below: 5, n: 5 }, 'A wins')).toEqual({ name: 'A wins', seen: 'B > A in 5 of 5 seeds', status: 'contradicted' });
+  expect(seedOrdering('A', 'B', { above: 3, below: 2, n: 5 }).status).toBe('mixed');
+  expect(seedOrdering('A', 'B', { above: 0, below: 0, n: 0 })).toEqual({ name: 'A > B', seen: 'A or B not run', status: 'not run' });
 });
 
 /** time-gradients rows with jac = c·rate^lag. */

@@ -2,12 +2,13 @@
  * weight-sharing: at quick size, the effect the experiment exists to show — a kernel weight's
  * gradient collects far more than a dense weight's (it sums over positions), while the per-layer
  * gain of ‖∂L/∂h_l‖ through depth stays the MLP's (sigmoid vanishes in both) — and the verdict
- * rule on made-up rows for each verdict.
+ * rule on made-up rows for each verdict; with a watcher the rows are bit for bit the same, and its
+ * histograms show the vanishing too (layer 1's gradient entries sit decades below layer L's).
  */
 import { describe, expect, test } from 'vitest';
 import { Rng } from '@gradlab/core';
 import type { Row } from '@gradlab/lab';
-import { SHARING_ACTIVATIONS, SHARING_NETS, weightSharing, weightSharingRows } from '../src/weight-sharing.js';
+import { SHARING_ACTIVATIONS, SHARING_GRAD_RANGE, SHARING_NETS, SHARING_WATCH_BINS, sharingWatcher, weightSharing, weightSharingRows } from '../src/weight-sharing.js';
 import { LESS_VANISHING, layerGains, sharingGains, weightSharingFinding } from '../src/findings/weight-sharing.js';
 
 const quick = weightSharing.sizes.quick;
@@ -46,6 +47,32 @@ describe('weight-sharing at quick size (initialisation)', () => {
   test('a rerun gives the same rows', () => {
     const again = weightSharingRows({ net: 'cnn', activation: 'tanh', seed: 2 }, config, new Rng(2).fork('cnn/tanh'));
     expect(again).toEqual(rows.filter((r) => r['net'] === 'cnn' && r['activation'] === 'tanh' && r['seed'] === 2).map(({ net, activation, seed, ...r }) => r));
+  });
+});
+
+describe('weight-sharing with watch (quick size, 3 SGD steps)', () => {
+  /** The median of a watch row's histogram, in log10 |g| (entries outside the range left out). */
+  const medianLog10 = (r: Row) => {
+    const counts = Array.from({ length: SHARING_WATCH_BINS }, (_, k) => r[`hist_${k}`] as number);
+    const half = counts.reduce((a, c) => a + c, 0) / 2;
+    let acc = 0;
+    const k = counts.findIndex((c) => (acc += c) >= half);
+    return SHARING_GRAD_RANGE[0] + ((k + 0.5) * (SHARING_GRAD_RANGE[1] - SHARING_GRAD_RANGE[0])) / SHARING_WATCH_BINS;
+  };
+
+  test.each(SHARING_NETS)('%s, sigmoid: rows unchanged by the watcher; every step watched; layer 1’s gradients a decade or more below layer L’s (every seed)', (net) => {
+    for (const seed of quick.seeds) {
+      const cell = { net, activation: 'sigmoid' as const, seed };
+      const w = sharingWatcher(quick);
+      const watched = weightSharingRows(cell, quick, new Rng(seed).fork(`${net}/sigmoid`), w);
+      expect(watched).toEqual(weightSharingRows(cell, quick, new Rng(seed).fork(`${net}/sigmoid`)));
+      expect([...new Set(w.rows.map((r) => r['step']))]).toEqual([0, 1, 2, 3]);
+      const prefix = net === 'cnn' ? 'conv' : 'layer';
+      const at0 = (name: string) => w.rows.find((r) => r['step'] === 0 && r['name'] === name)!;
+      expect(medianLog10(at0(`${prefix}${quick.depth - 1}.weight`)) - medianLog10(at0(`${prefix}0.weight`))).toBeGreaterThanOrEqual(1);
+      // The last step has no update after it: its update columns are empty.
+      expect(w.rows.find((r) => r['step'] === 3 && r['kind'] === 'param')!['update_ratio']).toBe('');
+    }
   });
 });
 

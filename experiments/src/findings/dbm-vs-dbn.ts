@@ -15,35 +15,17 @@ import {
   compareSeeds,
   fmt,
   fmtSeeds,
-  holdsAcrossSeeds,
-  kOfN,
   lastBy,
   mean,
   num,
   onlySeeds,
   perSeed,
   seedsText,
-  type PairedCount,
+  seedOrdering,
+  type SeedClaim,
 } from './stats.js';
 
-/** How one claim fared in our seeds. */
-type Status = 'holds' | 'contradicted' | 'mixed' | 'not run';
-
-interface Claim {
-  name: string;
-  seen: string;
-  status: Status;
-}
-
-/** The ordering a > b judged seed by seed (a non-finite value is never above anything). */
-function ordering(name: string, a: string, b: string, c: PairedCount): Claim {
-  if (c.n === 0) return { name, seen: `${a} or ${b} not run`, status: 'not run' };
-  const status: Status = holdsAcrossSeeds({ k: c.above, n: c.n }) ? 'holds' : holdsAcrossSeeds({ k: c.below, n: c.n }) ? 'contradicted' : 'mixed';
-  const seen = c.below > c.above ? `${b} > ${a} in ${kOfN({ k: c.below, n: c.n })} seeds` : `${a} > ${b} in ${kOfN({ k: c.above, n: c.n })} seeds`;
-  return { name, seen, status };
-}
-
-const judged = (c: Claim) => ({ holds: 'holds', contradicted: 'contradicted', mixed: 'does not hold', 'not run': 'not run' })[c.status];
+const judged = (c: SeedClaim) => ({ holds: 'holds', contradicted: 'contradicted', mixed: 'does not hold', 'not run': 'not run' })[c.status];
 
 /** A finite value, or −∞ for a run that diverged (so it is never above anything). */
 const finite = (x: number) => (Number.isFinite(x) ? x : -Infinity);
@@ -55,9 +37,9 @@ export const dbmVsDbnFinding: FindingFn<DbmVsDbnConfig> = (rows, config): Findin
   const pretrained = bySeed(of('dbm', 'pretrained'), finalOf);
   const dbn = bySeed(of('dbn'), finalOf);
   const rbmBig = bySeed(of('rbm-h1h2'), finalOf);
-  const claims: Claim[] = [
-    ordering('DBM > DBN', 'DBM', 'DBN', compareSeeds(dbm, dbn)),
-    ordering('joint training raises the DBM above its pretrained start', 'DBM trained', 'DBM pretrained', compareSeeds(dbm, pretrained)),
+  const claims: SeedClaim[] = [
+    seedOrdering('DBM', 'DBN', compareSeeds(dbm, dbn)),
+    seedOrdering('DBM trained', 'DBM pretrained', compareSeeds(dbm, pretrained), 'joint training raises the DBM above its pretrained start'),
   ];
   const held = claims.filter((c) => c.status === 'holds').length;
   const seeds = config.seeds.length;
@@ -65,8 +47,8 @@ export const dbmVsDbnFinding: FindingFn<DbmVsDbnConfig> = (rows, config): Findin
   const verdict = capBySeeds(base, seeds);
   const rbmSmall = bySeed(of('rbm-h1'), finalOf);
   const baselines = [
-    ordering('DBM > RBM(H1+H2)', 'DBM', `RBM(${config.hidden1 + config.hidden2})`, compareSeeds(dbm, rbmBig)),
-    ordering('DBM > RBM(H1)', 'DBM', `RBM(${config.hidden1})`, compareSeeds(dbm, rbmSmall)),
+    seedOrdering('DBM', `RBM(${config.hidden1 + config.hidden2})`, compareSeeds(dbm, rbmBig), 'DBM > RBM(H1+H2)'),
+    seedOrdering('DBM', `RBM(${config.hidden1})`, compareSeeds(dbm, rbmSmall), 'DBM > RBM(H1)'),
   ];
   const gap = perSeed(of('dbm'), (rs) => {
     const last = lastBy(rs, 'epoch');

@@ -25,7 +25,8 @@ import {
   onlySeeds,
   perSeed,
   seedsText,
-  type PairedCount,
+  seedOrdering,
+  type SeedClaim,
   type SeedCount,
 } from './stats.js';
 
@@ -35,29 +36,8 @@ export const DIVERGENCE_NATS = 0.5;
 const finalLL = (rs: readonly Row[]) => num(lastBy(rs, 'epoch'), 'exact_ll');
 const peakLL = (rs: readonly Row[]) => Math.max(...rs.map((r) => num(r, 'exact_ll')));
 
-/** How one published claim fared in our seeds. */
-type Status = 'holds' | 'contradicted' | 'mixed' | 'not run';
-
-/** One claim of the papers, checked seed by seed. */
-interface Claim {
-  /** The claim, e.g. `PCD-1 > CD-10`. */
-  name: string;
-  /** What we see, per seed, e.g. `CD-10 > PCD-1 in 5 of 5 seeds`. */
-  seen: string;
-  status: Status;
-}
-
-/** The ordering a > b judged seed by seed: it holds, the reverse holds, or neither. */
-function ordering(a: string, b: string, c: PairedCount): Claim {
-  const name = `${a} > ${b}`;
-  if (c.n === 0) return { name, seen: `${a} or ${b} not run`, status: 'not run' };
-  const status: Status = holdsAcrossSeeds({ k: c.above, n: c.n }) ? 'holds' : holdsAcrossSeeds({ k: c.below, n: c.n }) ? 'contradicted' : 'mixed';
-  const seen = c.below > c.above ? `${b} > ${a} in ${kOfN({ k: c.below, n: c.n })} seeds` : `${a} > ${b} in ${kOfN({ k: c.above, n: c.n })} seeds`;
-  return { name, seen, status };
-}
-
 /** A claim's status in words, for `why`. */
-function judged(c: Claim): string {
+function judged(c: SeedClaim): string {
   switch (c.status) {
     case 'holds':
       return 'holds';
@@ -89,10 +69,10 @@ export const rbmLikelihoodFinding: FindingFn<RBMLikelihoodConfig> = (rows, confi
 
   const falls = perSeed(of(cd1), (rs) => peakLL(rs) - finalLL(rs));
   const fallCount: SeedCount = countSeeds(falls, (x) => x > DIVERGENCE_NATS);
-  const claims: Claim[] = [
-    ordering(label(pcd), label(cd1), compareSeeds(fin(pcd), fin(cd1))),
-    ordering(label(pcd), label(cdK), compareSeeds(fin(pcd), fin(cdK))),
-    ordering(label(cdK), label(cd1), compareSeeds(fin(cdK), fin(cd1))),
+  const claims: SeedClaim[] = [
+    seedOrdering(label(pcd), label(cd1), compareSeeds(fin(pcd), fin(cd1))),
+    seedOrdering(label(pcd), label(cdK), compareSeeds(fin(pcd), fin(cdK))),
+    seedOrdering(label(cdK), label(cd1), compareSeeds(fin(cdK), fin(cd1))),
     {
       name: `CD-1 falls more than ${DIVERGENCE_NATS} nats from its peak`,
       seen: `CD-1 fell more than ${DIVERGENCE_NATS} nats from its peak in ${kOfN(fallCount)} seeds`,

@@ -138,6 +138,30 @@ export function compareSeeds(a: ReadonlyMap<unknown, number>, b: ReadonlyMap<unk
   return { above, below, n };
 }
 
+/** How one published claim fared in our seeds. */
+export type ClaimStatus = 'holds' | 'contradicted' | 'mixed' | 'not run';
+
+/** One published claim, checked seed by seed. */
+export interface SeedClaim {
+  /** The claim, e.g. `PCD-1 > CD-10`. */
+  name: string;
+  /** What we see, per seed, e.g. `CD-10 > PCD-1 in 5 of 5 seeds`. */
+  seen: string;
+  status: ClaimStatus;
+}
+
+/**
+ * The ordering a > b judged seed by seed ({@link compareSeeds}): it holds when a > b in enough
+ * seeds ({@link holdsAcrossSeeds}), is contradicted when b > a does, and is mixed otherwise.
+ * @param name the claim's name (default `a > b`)
+ */
+export function seedOrdering(a: string, b: string, c: PairedCount, name = `${a} > ${b}`): SeedClaim {
+  if (c.n === 0) return { name, seen: `${a} or ${b} not run`, status: 'not run' };
+  const status: ClaimStatus = holdsAcrossSeeds({ k: c.above, n: c.n }) ? 'holds' : holdsAcrossSeeds({ k: c.below, n: c.n }) ? 'contradicted' : 'mixed';
+  const seen = c.below > c.above ? `${b} > ${a} in ${kOfN({ k: c.below, n: c.n })} seeds` : `${a} > ${b} in ${kOfN({ k: c.above, n: c.n })} seeds`;
+  return { name, seen, status };
+}
+
 /** "reproduced" becomes "partly" when fewer than {@link MIN_SEEDS} seeds were run. */
 export function capBySeeds(verdict: Verdict, seeds: number): Verdict {
   return verdict === 'reproduced' && seeds < MIN_SEEDS ? 'partly' : verdict;

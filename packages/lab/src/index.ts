@@ -40,6 +40,8 @@ export { renderSvg } from './plot/render-svg.js';
 export type { VegaLiteSpec } from './plot/render-svg.js';
 export { lineChart } from './plot/charts.js';
 export type { LineChartConfig, LineBand } from './plot/charts.js';
+export { histogramHeatmap } from './plot/histogram-heatmap.js';
+export type { HistogramHeatmapConfig } from './plot/histogram-heatmap.js';
 export { imageGridPng } from './plot/image-grid.js';
 export type { ImageGridOptions } from './plot/image-grid.js';
 

@@ -89,7 +89,7 @@ export const backpropSchema = z.strictObject({
 
 /**
  * x with each component set to 0 with probability `noise` (masking noise), drawn from `rng`.
- * @param x [batch, features] (not changed)
+ * @param x [batch, features] or images [batch, h, w, c] (not changed)
  * @returns a new tensor (a copy of x when noise is 0)
  */
 export function maskingNoise(x: tf.Tensor, noise: number, rng: Rng): tf.Tensor {
@@ -110,13 +110,14 @@ export function makeOptimizer(c: { optimizer?: 'sgd' | 'adam'; learningRate?: nu
 /**
  * Trains `model` on reconstructing the rows of x (see the file comment).
  * @param where the caller's name, for messages
- * @param inputSize the model's input width, checked against x
+ * @param inputShape the model's input width, or the shape of one example (an image [h, w, c]), checked against x
  * @returns per-epoch statistics
  */
-export function trainByBackprop(where: string, model: ReconstructionModel, inputSize: number, x: tf.Tensor, config: BackpropConfig, rng: Rng): BackpropEpochStats[] {
+export function trainByBackprop(where: string, model: ReconstructionModel, inputShape: number | readonly number[], x: tf.Tensor, config: BackpropConfig, rng: Rng): BackpropEpochStats[] {
   const c = parseOptions(where, backpropSchema, config);
-  if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.shape[1] !== inputSize) {
-    throw new ShapeError(`${where}: expected training data of shape [n, ${inputSize}], got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`);
+  const example = typeof inputShape === 'number' ? [inputShape] : [...inputShape];
+  if (!(x instanceof tf.Tensor) || x.shape.slice(1).join(',') !== example.join(',')) {
+    throw new ShapeError(`${where}: expected training data of shape [n, ${example.join(', ')}], got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`);
   }
   if (x.shape[0] === 0) throw new ShapeError(`${where}: expected training data with at least one row, got 0 rows`);
   const batchSize = c.batchSize ?? BACKPROP_DEFAULTS.batchSize;

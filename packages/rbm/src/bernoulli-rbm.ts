@@ -19,6 +19,7 @@
  * machines"; scikit-learn `sklearn/neural_network/_rbm.py`.
  */
 import { tf, type Rng } from '@gradlab/core';
+import { timesWeight } from './fresh-weight-product.js';
 import { RBM } from './rbm.js';
 import type { RBMParams } from './rbm.js';
 import { rbmConstructorArgs } from './rbm-init.js';
@@ -67,8 +68,7 @@ export class BernoulliRBM extends RBM {
   /** P(v = 1 | h) = σ(h·Wᵀ + b) [batch, visible]. */
   meanVisible(h: tf.Tensor): tf.Tensor2D {
     this.checkHidden(h, 'meanVisible');
-    const wt = this.transposedWeight();
-    return tf.tidy(() => tf.sigmoid(tf.add(tf.matMul(h as tf.Tensor2D, wt), this.visibleBias)) as tf.Tensor2D);
+    return tf.tidy(() => tf.sigmoid(tf.add(timesWeight(h as tf.Tensor2D, () => this.transposedWeight(), () => this.weight as tf.Tensor2D), this.visibleBias)) as tf.Tensor2D);
   }
 
   /** Bernoulli draws with P(v = 1) = `mean` [batch, visible]. */

@@ -1,9 +1,9 @@
 /**
  * @gradlab/rbm — restricted Boltzmann machines (binary and Gaussian visibles) trained by CD-k,
  * PCD and FPCD; exact, annealed-importance-sampling and pseudo log-likelihoods; deep belief
- * nets, two-hidden-layer deep Boltzmann machines and (denoising, contractive, stacked, deep) autoencoders
- * with their PCA and logistic-PCA baselines, with greedy layer-wise pretraining and unrolling into
- * core MLPs for fine-tuning. Everything public is exported by name from here.
+ * nets, two-hidden-layer deep Boltzmann machines and (denoising, contractive, convolutional, stacked, deep)
+ * autoencoders with their PCA and logistic-PCA baselines, with greedy layer-wise pretraining and unrolling
+ * into core MLPs and ConvNets for fine-tuning. Everything public is exported by name from here.
  */
 export { RBM, VISIBLE_TYPES, HIDDEN_TYPES } from './rbm.js';
 export type { RBMParams, VisibleType, HiddenType } from './rbm.js';
@@ -39,6 +39,10 @@ export { Autoencoder, trainAutoencoder } from './autoencoder.js';
 export type { AutoencoderConfig } from './autoencoder.js';
 export { StackedAutoencoder } from './stacked-autoencoder.js';
 export type { StackedAutoencoderConfig, StackedPretrainConfig } from './stacked-autoencoder.js';
+export { ConvAutoencoder, trainConvAutoencoder, CONV_AUTOENCODER_ACTIVATIONS } from './conv-autoencoder.js';
+export type { ConvAutoencoderConfig, ConvAutoencoderActivation } from './conv-autoencoder.js';
+export { StackedConvAutoencoder } from './stacked-conv-autoencoder.js';
+export type { StackedConvAutoencoderConfig, ToConvNetOptions } from './stacked-conv-autoencoder.js';
 export { maskingNoise, BACKPROP_OPTIMIZERS } from './backprop-training.js';
 export type { BackpropConfig, BackpropEpochStats, ReconstructionModel } from './backprop-training.js';
 export type { ToMLPOptions } from './unroll-mlp.js';

@@ -22,6 +22,7 @@
  * restricted Boltzmann machines: an introduction", Pattern Recognition 47(1).
  */
 import { ShapeError, ValidationError, invalidArgument, tf, type Rng } from '@gradlab/core';
+import { timesWeight } from './fresh-weight-product.js';
 
 /** Visible unit types. */
 export const VISIBLE_TYPES = ['bernoulli', 'gaussian'] as const;
@@ -135,7 +136,7 @@ export abstract class RBM {
    */
   meanHidden(v: tf.Tensor): tf.Tensor2D {
     this.checkVisible(v, 'meanHidden');
-    return tf.tidy(() => this.hiddenActivation(tf.add(tf.matMul(v as tf.Tensor2D, this.weight as tf.Tensor2D), this.hiddenBias)) as tf.Tensor2D);
+    return tf.tidy(() => this.hiddenActivation(tf.add(timesWeight(v as tf.Tensor2D, () => this.weight as tf.Tensor2D, () => this.transposedWeight()), this.hiddenBias)) as tf.Tensor2D);
   }
 
   /** E[h | v] from the total input x = v·W + c: σ(x) for binary hiddens. Called inside tidy. */

@@ -31,13 +31,13 @@ import {
   positiveInt,
   positiveNumber,
   tf,
-  unlabeledMinibatches,
   type Rng,
 } from '@gradlab/core';
 import { z } from 'zod';
 import { DBM } from './deep-boltzmann-machine.js';
 import type { DBMParams, DBMState, MeanFieldMarginals } from './deep-boltzmann-machine.js';
-import { DEFAULT_RBM_BATCH_SIZE, MOMENTUM_SCHEDULE_DEFAULTS } from './train-rbm.js';
+import { epochLoopSchemaShape, initialMomentumOf, runEpochLoop } from './train-rbm.js';
+import type { EpochLoopConfig } from './train-rbm.js';
 
 /** Defaults of {@link DBMTrainerConfig}. */
 export const DBM_TRAIN_DEFAULTS = Object.freeze({ learningRate: 0.005, momentum: 0.5, weightCost: 2e-4, k: 1, meanFieldIterations: 10, damping: 0 });
@@ -252,31 +252,14 @@ export interface DBMEpochStats {
   trainer: DBMTrainer;
 }
 
-/** Options of {@link trainDBM}: the trainer's plus the epoch loop. */
-export interface TrainDBMConfig extends Omit<DBMTrainerConfig, 'momentum'> {
-  /** Passes over the data, a positive integer. */
-  epochs: number;
-  /** Rows per minibatch (default 100). */
-  batchSize?: number;
-  /** Momentum for the first `momentumSwitchEpoch` epochs (default 0.5). */
-  initialMomentum?: number;
-  /** Momentum afterwards (default 0.9). */
-  finalMomentum?: number;
-  /** Epochs run with the initial momentum (default 5). */
-  momentumSwitchEpoch?: number;
-  /** Shuffle the rows every epoch (default true). */
-  shuffle?: boolean;
+/** Options of {@link trainDBM}: the trainer's plus the epoch loop (the RBM's: see {@link EpochLoopConfig}). */
+export interface TrainDBMConfig extends Omit<DBMTrainerConfig, 'momentum'>, EpochLoopConfig {
   /** Called after every epoch; return 'stop' to end training. */
   onEpoch?: (stats: DBMEpochStats) => void | 'stop';
 }
 
 const trainSchema = trainerSchema.omit({ momentum: true }).extend({
-  epochs: positiveInt(),
-  batchSize: positiveInt().optional(),
-  initialMomentum: unitInterval().optional(),
-  finalMomentum: unitInterval().optional(),
-  momentumSwitchEpoch: z.number({ error: 'a non-negative integer' }).int({ error: 'a non-negative integer' }).min(0, { error: 'a non-negative integer' }).optional(),
-  shuffle: z.boolean({ error: 'a boolean' }).optional(),
+  ...epochLoopSchemaShape,
   onEpoch: z.custom<(stats: DBMEpochStats) => void | 'stop'>((v) => typeof v === 'function', { error: 'a function' }).optional(),
 });
 
@@ -295,27 +278,13 @@ export function trainDBM(dbm: DBM, x: tf.Tensor, config: TrainDBMConfig, rng: Rn
   const c = parseOptions('trainDBM', trainSchema, config);
   dbm.checkRows(x, 0, 'trainDBM', 'x');
   if (x.shape[0] === 0) throw new ShapeError('trainDBM: expected training data with at least one row, got 0 rows');
-  const { epochs, batchSize = DEFAULT_RBM_BATCH_SIZE, shuffle = true, onEpoch } = c;
-  const initialMomentum = c.initialMomentum ?? MOMENTUM_SCHEDULE_DEFAULTS.initialMomentum;
-  const finalMomentum = c.finalMomentum ?? MOMENTUM_SCHEDULE_DEFAULTS.finalMomentum;
-  const switchEpoch = c.momentumSwitchEpoch ?? MOMENTUM_SCHEDULE_DEFAULTS.momentumSwitchEpoch;
   const trainerConfig: DBMTrainerConfig = {};
   for (const key of Object.keys(trainerSchema.shape) as (keyof DBMTrainerConfig)[]) {
     if (key !== 'momentum' && c[key as keyof typeof c] !== undefined) (trainerConfig as Record<string, unknown>)[key] = c[key as keyof typeof c];
   }
-  const trainer = new DBMTrainer(dbm, { ...trainerConfig, momentum: initialMomentum });
-  const gibbs = rng.fork('gibbs');
+  const trainer = new DBMTrainer(dbm, { ...trainerConfig, momentum: initialMomentumOf(c) });
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      trainer.momentum = epoch <= switchEpoch ? initialMomentum : finalMomentum;
-      const batches = unlabeledMinibatches(x, batchSize, shuffle ? rng.fork(`shuffle/${epoch}`) : undefined);
-      try {
-        for (const b of batches) trainer.step(b, gibbs);
-      } finally {
-        tf.dispose(batches);
-      }
-      if (onEpoch?.({ epoch, momentum: trainer.momentum, trainer }) === 'stop') break;
-    }
+    runEpochLoop(trainer, x, c, rng, (epoch) => c.onEpoch?.({ epoch, momentum: trainer.momentum, trainer }));
     return { steps: trainer.stepCount };
   } finally {
     trainer.dispose();

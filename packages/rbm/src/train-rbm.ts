@@ -31,8 +31,8 @@ export interface RBMEpochStats {
   trainer: ContrastiveDivergence;
 }
 
-/** Options of {@link trainRBM}: the CD options plus the epoch loop. */
-export interface TrainRBMConfig extends Omit<ContrastiveDivergenceConfig, 'momentum'> {
+/** The epoch loop's options, shared by {@link trainRBM} and trainDBM. */
+export interface EpochLoopConfig {
   /** Number of passes over the data, a positive integer. */
   epochs: number;
   /** Rows per minibatch, a positive integer (default 100; the last batch may be smaller). */
@@ -45,6 +45,10 @@ export interface TrainRBMConfig extends Omit<ContrastiveDivergenceConfig, 'momen
   momentumSwitchEpoch?: number;
   /** Shuffle the rows every epoch (default true). */
   shuffle?: boolean;
+}
+
+/** Options of {@link trainRBM}: the CD options plus the epoch loop. */
+export interface TrainRBMConfig extends Omit<ContrastiveDivergenceConfig, 'momentum'>, EpochLoopConfig {
   /** Called after every epoch; return `'stop'` to end training early. Never printed by the library. */
   onEpoch?: (stats: RBMEpochStats) => void | 'stop';
 }
@@ -52,15 +56,56 @@ export interface TrainRBMConfig extends Omit<ContrastiveDivergenceConfig, 'momen
 const momentum = () =>
   z.number({ error: 'a number in [0, 1)' }).min(0, { error: 'a number in [0, 1)' }).lt(1, { error: 'a number in [0, 1)' });
 
-const trainSchema = contrastiveDivergenceSchema.omit({ momentum: true }).extend({
+/** Validation of {@link EpochLoopConfig}, to `.extend` a trainer's schema with. */
+export const epochLoopSchemaShape = {
   epochs: positiveInt(),
   batchSize: positiveInt().optional(),
   initialMomentum: momentum().optional(),
   finalMomentum: momentum().optional(),
   momentumSwitchEpoch: z.number({ error: 'a non-negative integer' }).int({ error: 'a non-negative integer' }).min(0, { error: 'a non-negative integer' }).optional(),
   shuffle: z.boolean({ error: 'a boolean' }).optional(),
+};
+
+const trainSchema = contrastiveDivergenceSchema.omit({ momentum: true }).extend({
+  ...epochLoopSchemaShape,
   onEpoch: z.custom<(stats: RBMEpochStats) => void | 'stop'>((v) => typeof v === 'function', { error: 'a function' }).optional(),
 });
+
+/** What the epoch loop drives: one update per minibatch at a settable momentum. */
+export interface MomentumTrainer {
+  momentum: number;
+  step(batch: tf.Tensor, rng: Rng): void;
+}
+
+/** The momentum of epoch 1 (what a trainer is built with before {@link runEpochLoop}). */
+export function initialMomentumOf(config: EpochLoopConfig): number {
+  return config.initialMomentum ?? MOMENTUM_SCHEDULE_DEFAULTS.initialMomentum;
+}
+
+/**
+ * The epoch loop of trainRBM and trainDBM: each epoch sets the momentum (initial for the first
+ * `momentumSwitchEpoch` epochs, then final), cuts the minibatches (shuffled from
+ * `rng.fork('shuffle/<epoch>')`) and steps `trainer` on each with the Gibbs stream
+ * `rng.fork('gibbs')`; then calls `afterEpoch`, which may stop the loop.
+ * @param config validated options (defaults applied here)
+ */
+export function runEpochLoop(trainer: MomentumTrainer, x: tf.Tensor, config: EpochLoopConfig, rng: Rng, afterEpoch: (epoch: number) => void | 'stop'): void {
+  const { epochs, batchSize = DEFAULT_RBM_BATCH_SIZE, shuffle = true } = config;
+  const initialMomentum = initialMomentumOf(config);
+  const finalMomentum = config.finalMomentum ?? MOMENTUM_SCHEDULE_DEFAULTS.finalMomentum;
+  const switchEpoch = config.momentumSwitchEpoch ?? MOMENTUM_SCHEDULE_DEFAULTS.momentumSwitchEpoch;
+  const gibbs = rng.fork('gibbs');
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    trainer.momentum = epoch <= switchEpoch ? initialMomentum : finalMomentum;
+    const batches = unlabeledMinibatches(x, batchSize, shuffle ? rng.fork(`shuffle/${epoch}`) : undefined);
+    try {
+      for (const b of batches) trainer.step(b, gibbs);
+    } finally {
+      tf.dispose(batches);
+    }
+    if (afterEpoch(epoch) === 'stop') break;
+  }
+}
 
 /** What {@link trainRBM} returns. */
 export interface TrainRBMResult {
@@ -90,30 +135,18 @@ export function trainRBM(rbm: RBM, x: tf.Tensor, config: TrainRBMConfig, rng: Rn
   const c = parseOptions('trainRBM', trainSchema, config);
   rbm.checkVisible(x, 'trainRBM');
   if (x.shape[0] === 0) throw new ShapeError('trainRBM: expected training data with at least one row, got 0 rows');
-  const { epochs, batchSize = DEFAULT_RBM_BATCH_SIZE, shuffle = true, onEpoch } = c;
-  const initialMomentum = c.initialMomentum ?? MOMENTUM_SCHEDULE_DEFAULTS.initialMomentum;
-  const finalMomentum = c.finalMomentum ?? MOMENTUM_SCHEDULE_DEFAULTS.finalMomentum;
-  const switchEpoch = c.momentumSwitchEpoch ?? MOMENTUM_SCHEDULE_DEFAULTS.momentumSwitchEpoch;
   const cdConfig: ContrastiveDivergenceConfig = {};
   for (const key of Object.keys(contrastiveDivergenceSchema.shape) as (keyof ContrastiveDivergenceConfig)[]) {
     if (key !== 'momentum' && (c as Record<string, unknown>)[key] !== undefined) (cdConfig as Record<string, unknown>)[key] = (c as Record<string, unknown>)[key];
   }
-  const trainer = new ContrastiveDivergence(rbm, { ...cdConfig, momentum: initialMomentum });
-  const gibbs = rng.fork('gibbs');
+  const trainer = new ContrastiveDivergence(rbm, { ...cdConfig, momentum: initialMomentumOf(c) });
   const history: Omit<RBMEpochStats, 'trainer'>[] = [];
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      trainer.momentum = epoch <= switchEpoch ? initialMomentum : finalMomentum;
-      const batches = unlabeledMinibatches(x, batchSize, shuffle ? rng.fork(`shuffle/${epoch}`) : undefined);
-      try {
-        for (const b of batches) trainer.step(b, gibbs);
-      } finally {
-        tf.dispose(batches);
-      }
+    runEpochLoop(trainer, x, c, rng, (epoch) => {
       const stats = { epoch, reconError: trainer.takeReconstructionError(), momentum: trainer.momentum };
       history.push(stats);
-      if (onEpoch?.({ ...stats, trainer }) === 'stop') break;
-    }
+      return c.onEpoch?.({ ...stats, trainer });
+    });
     return { history, steps: trainer.stepCount };
   } finally {
     trainer.dispose();

@@ -355,7 +355,7 @@ describe('DBM training on 4×4 bars-and-stripes', () => {
 });
 
 describe('DBM.toMLP', () => {
-  test("'plain' holds (W1, c1), (W2, c2); 'mean-field' holds [W1; W2ᵀ] so its first layer on [v, μ2] is the mean-field update of μ1", () => {
+  test("'plain' holds (W1, c1), (W2, c2); 'mean-field' holds [W1; W2ᵀ] so its first layer on [v, μ2] is the mean-field update of μ1, its second μ2", () => {
     const dbm = randomDBM([5, 4, 3], 13, 0.6);
     const v = tf.tensor2d([
       [1, 0, 1, 1, 0],
@@ -375,7 +375,11 @@ describe('DBM.toMLP', () => {
     const mf = dbm.meanField(v, { iterations: 50 });
     const first = tf.tidy(() => tf.sigmoid(tf.add(tf.matMul(input, mlp.params['layer0.weight']!), mlp.params['layer0.bias']!)));
     flat(first).forEach((x, i) => expect(x).toBeCloseTo(flat(mf.hidden1)[i]!, 4));
-    tf.dispose([input, first, mf.hidden1, mf.hidden2]);
+    // At the fixed point the second layer reproduces q(h2) too: the unrolled net's hidden
+    // forward pass is the DBM's mean-field posterior, layer by layer.
+    const second = tf.tidy(() => tf.sigmoid(tf.add(tf.matMul(first, mlp.params['layer1.weight']!), mlp.params['layer1.bias']!)));
+    flat(second).forEach((x, i) => expect(x).toBeCloseTo(flat(mf.hidden2)[i]!, 4));
+    tf.dispose([input, first, second, mf.hidden1, mf.hidden2]);
     plain.dispose();
     mlp.dispose();
     expect(tf.memory().numTensors).toBe(n0);

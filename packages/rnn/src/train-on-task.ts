@@ -3,14 +3,16 @@
  * BPTT or truncated BPTT(k1, k2) with an optimiser step per chunk (the optimiser carries the
  * clipping), and a periodic evaluation on the task's fixed test set. Divergence is recorded, not
  * thrown: a NaN loss or non-finite gradient shows up in the records (and training can stop early).
- * Progress goes to a callback; nothing is printed.
+ * Progress goes to a callback; nothing is printed. An optional `watch` (core's `Watcher`)
+ * instruments the updates per parameter without changing them.
  */
-import { Optimizer, Rng, invalidArgument, parseOptions, positiveInt, tf } from '@gradlab/core';
+import { Optimizer, Rng, Watcher, invalidArgument, parseOptions, positiveInt, tf } from '@gradlab/core';
 import { z } from 'zod';
 import { bptt } from './bptt.js';
 import type { RecurrentNet } from './recurrent-net.js';
 import type { SequenceTask } from './tasks/sequence-task.js';
 import { truncatedBptt } from './truncated-bptt.js';
+import { watchedUpdate } from './watched-update.js';
 
 /** Options of {@link trainOnTask}. */
 export interface TrainOnTaskOptions {
@@ -30,6 +32,15 @@ export interface TrainOnTaskOptions {
   stopOnNonFinite?: boolean;
   /** Called at each evaluation point (iteration 0 is evaluated before any update). */
   onEval?: (record: TrainingRecord) => void;
+  /**
+   * Per-parameter instrumentation (core's `watch({ every, ... })`): on each optimiser update
+   * whose 0-based index it records (with full BPTT, update i trains on minibatch i + 1), it
+   * records θ, ∂L/∂θ and Δθ of every parameter, and under full BPTT the top layer's hidden
+   * states h of the minibatch (activation `h`, all steps together). Read the rows with
+   * `watcher.drain()`. It draws no random numbers: the run and its records are bit for bit the
+   * same with and without it.
+   */
+  watch?: Watcher;
 }
 
 const optionsSchema = z.strictObject({
@@ -46,6 +57,7 @@ const optionsSchema = z.strictObject({
     .optional(),
   stopOnNonFinite: z.boolean({ error: 'true or false' }).default(true),
   onEval: z.custom<(record: TrainingRecord) => void>((v) => typeof v === 'function', { error: 'a function' }).optional(),
+  watch: z.custom<Watcher>((v) => v instanceof Watcher, { error: 'a Watcher (from watch({ every, ... }))' }).optional(),
 });
 
 /** One evaluation point of a training run. */
@@ -105,6 +117,9 @@ export function trainOnTask(net: RecurrentNet, task: SequenceTask, options: Trai
     if (Number.isNaN(report.gradNormPreClip)) maxNorm = NaN;
     if (report.nonFinite) nonFinite++;
   };
+  let updates = 0;
+  const update = (grads: Record<string, tf.Tensor>, x?: tf.Tensor) =>
+    watchedUpdate(opts.watch, net, updates++, grads, () => optimizer.step(net.params, grads), x);
   if (!evaluate(0)) return records;
   for (let it = 1; it <= iterations; it++) {
     const batch = task.sample(batchSize, rng);
@@ -112,7 +127,7 @@ export function trainOnTask(net: RecurrentNet, task: SequenceTask, options: Trai
       if (opts.truncation === undefined) {
         const g = bptt(net, batch.x, batch.y, { ...task.loss, measure: false });
         try {
-          noteStep(optimizer.step(net.params, g.grads));
+          noteStep(update(g.grads, batch.x));
           lossSum += g.loss;
           lossCount++;
         } finally {
@@ -121,7 +136,7 @@ export function trainOnTask(net: RecurrentNet, task: SequenceTask, options: Trai
       } else {
         let chunkLoss = 0;
         const r = truncatedBptt(net, batch.x, batch.y, { ...task.loss, ...opts.truncation }, (u) => {
-          noteStep(optimizer.step(net.params, u.grads));
+          noteStep(update(u.grads));
           chunkLoss += u.weight * u.loss;
         });
         tf.dispose([r.state.h, ...(r.state.c ? [r.state.c] : [])]);

@@ -1,6 +1,7 @@
-import { describe, expect, test } from 'vitest';
-import { Rng, spectralRadius, tf } from '@gradlab/core';
-import { GRU, LSTM, RNN, bptt, truncatedBptt } from '../src/index.js';
+import { describe, expect, test, vi } from 'vitest';
+import { Rng, SGD, spectralRadius, tf } from '@gradlab/core';
+import { GRU, LSTM, RNN, bptt, copyMemory, temporalOrder, trainOnTask, truncatedBptt } from '../src/index.js';
+import { makeBatch } from '../src/tasks/sequence-task.js';
 
 describe('cross-entropy labels outside [0, O) are refused, naming the first bad index', () => {
   const make = () => new GRU({ inputSize: 2, hiddenSize: 4, outputSize: 3 }, new Rng(3));
@@ -35,6 +36,45 @@ describe('cross-entropy labels outside [0, O) are refused, naming the first bad 
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, y]);
     net.dispose();
+  });
+
+  test('a task checks its labels as it makes them: training on a fresh batch per step never reads a batch\'s labels back', () => {
+    for (const made of [temporalOrder(10), copyMemory(3)]) {
+      // Every label tensor the task makes, to tell a check of them from other readbacks.
+      const labels = new Set<tf.Tensor>();
+      const task = { ...made, sample: (b: number, rng: Rng) => {
+        const batch = made.sample(b, rng);
+        labels.add(batch.y);
+        return batch;
+      } };
+      const net = new LSTM({ inputSize: task.inputSize, hiddenSize: 4, outputSize: task.outputSize }, new Rng(1));
+      const optimizer = new SGD({ learningRate: 0.1 });
+      const test = task.testSet(6, 1);
+      labels.add(test.y);
+      const spy = vi.spyOn(tf.Tensor.prototype, 'dataSync');
+      try {
+        const records = trainOnTask(net, task, { iterations: 4, batchSize: 5, optimizer, evalEvery: 2, testSet: test }, new Rng(2));
+        expect(records.map((r) => r.iteration)).toEqual([0, 2, 4]);
+        expect(labels.size).toBe(5);
+        // Losses, norms and scores are read back; the labels themselves never are.
+        expect(spy.mock.contexts.length).toBeGreaterThan(0);
+        expect(spy.mock.contexts.filter((t) => labels.has(t as tf.Tensor)).length).toBe(0);
+      } finally {
+        spy.mockRestore();
+        test.dispose();
+        optimizer.dispose();
+        net.dispose();
+      }
+    }
+  });
+
+  test('a bad label made by a task generator is refused where it is made, naming its index', () => {
+    const x = new Float32Array(2 * 2 * 3);
+    const before = tf.memory().numTensors;
+    expect(() => makeBatch(x, [2, 2, 3], new Int32Array([0, 1, 2, 3]), [2, 2], { classes: 3, where: 'myTask.sample' })).toThrow(
+      /^myTask\.sample: expected labels to be integers in \[0, 2\] \(3 classes\), got 3 at index \[1, 1\]$/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   test('valid labels still give the mean cross-entropy of the readout', () => {

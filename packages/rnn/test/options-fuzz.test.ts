@@ -73,6 +73,7 @@ describe('trainOnTask, probeGradientFlow and netFromStateDict refuse bad options
       fc.tuple(fc.constant('stopOnNonFinite'), fc.constantFrom<unknown>(0, 'yes', null)),
       fc.tuple(fc.constant('onEval'), fc.constantFrom<unknown>('log', 1, {})),
       fc.tuple(fc.constant('testSet'), fc.constantFrom<unknown>({}, [1, 2], 'test', { x: 1, y: 2 })),
+      fc.tuple(fc.constant('watch'), fc.constantFrom<unknown>({ every: 5 }, 'yes', 1, null)),
     );
     fc.assert(
       fc.property(fieldAndValue, ([field, value]) => {
@@ -99,7 +100,7 @@ describe('trainOnTask, probeGradientFlow and netFromStateDict refuse bad options
       /^trainOnTask: expected optimizer to be an Optimizer \(SGD, Adam, …\), got "adam"$/,
     );
     expect(() => trainOnTask(net, task, { iterations: 1, batchSize: 2, optimizer: opt, evalevery: 5 } as never, new Rng(1))).toThrow(
-      /^trainOnTask: unknown option "evalevery"; expected one of iterations, batchSize, optimizer, truncation, evalEvery, testSet, stopOnNonFinite, onEval$/,
+      /^trainOnTask: unknown option "evalevery"; expected one of iterations, batchSize, optimizer, truncation, evalEvery, testSet, stopOnNonFinite, onEval, watch$/,
     );
     expect(() => trainOnTask(net, task, { iterations: 1, batchSize: 2, optimizer: opt }, 42 as never)).toThrow(/^trainOnTask: expected rng to be an Rng, got 42$/);
     const x = tf.zeros([4, 2, 2]);

@@ -80,26 +80,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * @throws GradlabError (code `E_IO`) naming the path when any step fails; the temp file is gone
  */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
-  const tmp = tempPathFor(path);
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    inFlight.add(tmp);
-    const fd = openSync(tmp, 'wx');
-    try {
-      const bytes = toBytes(data);
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-    inFlight.delete(tmp);
-  } catch (err) {
-    discardTemp(tmp);
-    inFlight.delete(tmp);
-    throw ioError(path, err);
-  }
+  publishStagedSync(stageFileSync(path, data), path);
 }
 
 /**

@@ -22,11 +22,9 @@
 import { tf } from '../backend/tf.js';
 import { FileFormatError, ShapeError, ValidationError, describeValue } from '../errors/gradlab-error.js';
 import { Rng } from '../random/rng.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
-import { encodeSafetensors, loadSafetensors } from '../io/safetensors.js';
-import type { SafetensorsArray } from '../io/safetensors.js';
 import { ConvNet } from './conv-net.js';
 import type { ConvNetConfig, ConvNetSpec } from './conv-net.js';
+import { readStateDict, toStateDict, writeStateDict } from './torch-state-dict.js';
 
 const META_CONFIG = 'gradlab_config';
 
@@ -80,18 +78,9 @@ function mappingOf(name: string, spec: ConvNetSpec): Mapping | undefined {
  */
 export function convNetToStateDict(net: ConvNet, values?: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
   if (!(net instanceof ConvNet)) throw new ValidationError(`convNetToStateDict: expected net to be a ConvNet, got ${describeValue(net)}`);
-  const source = values ?? { ...net.params, ...net.buffers };
-  const known = new Set([...Object.keys(net.params), ...Object.keys(net.buffers)]);
-  for (const name of Object.keys(source)) {
-    if (!known.has(name)) throw new ValidationError(`convNetToStateDict: expected values to hold ConvNet names (${[...known].join(', ')}), got ${JSON.stringify(name)}`);
-  }
-  return tf.tidy(() => {
-    const out: Record<string, tf.Tensor> = {};
-    for (const [name, t] of Object.entries(source)) {
-      const m = mappingOf(name, net.spec)!;
-      out[m.torch] = m.toTorch(t);
-    }
-    return out;
+  return toStateDict('convNetToStateDict', 'ConvNet', net, values, (name, t) => {
+    const m = mappingOf(name, net.spec)!;
+    return { torch: m.torch, tensor: m.toTorch(t) };
   });
 }
 
@@ -139,19 +128,7 @@ export function convNetFromStateDict(config: ConvNetConfig, stateDict: Record<st
  * @throws GradlabError (E_IO) when the file cannot be written
  */
 export async function saveConvNetTorchWeights(net: ConvNet, path: string, config: ConvNetConfig): Promise<void> {
-  const sd = convNetToStateDict(net);
-  try {
-    const arrays: Record<string, SafetensorsArray> = {};
-    for (const [name, t] of Object.entries(sd)) {
-      const data = await t.data();
-      arrays[name] = name.endsWith('.num_batches_tracked')
-        ? { dtype: 'I64', shape: [], data: BigInt64Array.from(data as Int32Array, (v) => BigInt(v)) }
-        : { dtype: 'F32', shape: t.shape.slice(), data: data as Float32Array };
-    }
-    await writeFileAtomic(path, encodeSafetensors(arrays, { format: 'pt', gradlab_model: 'ConvNet', [META_CONFIG]: JSON.stringify(config) }));
-  } finally {
-    tf.dispose(Object.values(sd));
-  }
+  await writeStateDict(path, convNetToStateDict(net), { format: 'pt', gradlab_model: 'ConvNet', [META_CONFIG]: JSON.stringify(config) });
 }
 
 /**
@@ -160,8 +137,7 @@ export async function saveConvNetTorchWeights(net: ConvNet, path: string, config
  * @throws FileFormatError when neither gives a configuration, or a weight is not finite
  */
 export async function loadConvNetTorchWeights(path: string, config?: ConvNetConfig): Promise<ConvNet> {
-  const { tensors, metadata } = await loadSafetensors(path, { nonFinite: 'reject' });
-  try {
+  return readStateDict(path, (tensors, metadata) => {
     let resolved = config;
     if (resolved === undefined) {
       const text = metadata[META_CONFIG];
@@ -173,7 +149,5 @@ export async function loadConvNetTorchWeights(path: string, config?: ConvNetConf
       }
     }
     return convNetFromStateDict(resolved, tensors);
-  } finally {
-    tf.dispose(Object.values(tensors));
-  }
+  });
 }

@@ -30,6 +30,8 @@ import type { PoolName } from './pool2d.js';
 import { dense } from './dense.js';
 import { batchMoments, batchNormApply, updateRunningMoments } from './batch-norm.js';
 import { lossByName, LOSS_NAMES } from './losses.js';
+import { addBatchNormState, namedParam, ownVariable, setNamedParams } from './named-params.js';
+import { probedGradients } from './probed-gradients.js';
 import type { LossName } from './losses.js';
 
 /** How the last feature map reaches the dense head. */
@@ -219,18 +221,7 @@ export function convNetForward(
   return trace;
 }
 
-function p(record: Record<string, tf.Tensor>, name: string): tf.Tensor {
-  const t = record[name];
-  if (t === undefined) throw invalidArgument('ConvNet', 'parameters', Object.keys(record), `a record containing "${name}"`);
-  return t;
-}
-
-/** A variable made from `t`, which is disposed (tf.variable copies). */
-function own(t: tf.Tensor, trainable: boolean): tf.Variable {
-  const v = tf.variable(t, trainable);
-  t.dispose();
-  return v;
-}
+const p = (record: Record<string, tf.Tensor>, name: string): tf.Tensor => namedParam('ConvNet', record, name);
 
 /** Gradients and per-layer traces from {@link ConvNet.gradients}; dispose when done. */
 export interface ConvNetGradients {
@@ -276,18 +267,12 @@ export class ConvNet {
     this.buffers = {};
     this.spec.layers.forEach((shape, l) => {
       const out = shape.outChannels;
-      this.params[`conv${l}.weight`] = own(init([k, k, shape.inChannels, out], rng.fork(`conv${l}`).fork('weight')), true);
-      this.params[`conv${l}.bias`] = own(tf.zeros([out]), true);
-      if (this.spec.norm === 'batch') {
-        this.params[`conv${l}.gamma`] = own(tf.ones([out]), true);
-        this.params[`conv${l}.beta`] = own(tf.zeros([out]), true);
-        this.buffers[`conv${l}.running_mean`] = own(tf.zeros([out]), false);
-        this.buffers[`conv${l}.running_var`] = own(tf.ones([out]), false);
-        this.buffers[`conv${l}.num_batches_tracked`] = own(tf.scalar(0, 'int32'), false);
-      }
+      this.params[`conv${l}.weight`] = ownVariable(init([k, k, shape.inChannels, out], rng.fork(`conv${l}`).fork('weight')), true);
+      this.params[`conv${l}.bias`] = ownVariable(tf.zeros([out]), true);
+      if (this.spec.norm === 'batch') addBatchNormState(this.params, this.buffers, `conv${l}`, out);
     });
-    this.params['head.weight'] = own(init([this.spec.features, this.spec.outputs], rng.fork('head').fork('weight')), true);
-    this.params['head.bias'] = own(tf.zeros([this.spec.outputs]), true);
+    this.params['head.weight'] = ownVariable(init([this.spec.features, this.spec.outputs], rng.fork('head').fork('weight')), true);
+    this.params['head.bias'] = ownVariable(tf.zeros([this.spec.outputs]), true);
   }
 
   /** Number of convolution layers. */
@@ -309,43 +294,26 @@ export class ConvNet {
   gradients(x: tf.Tensor, target: tf.Tensor, loss: LossName, options: { training?: boolean } = {}): ConvNetGradients {
     if (!(LOSS_NAMES as readonly string[]).includes(loss)) throw invalidArgument('ConvNet.gradients', 'loss', loss, `one of ${LOSS_NAMES.join(', ')}`);
     const training = options.training ?? true;
-    const names = Object.keys(this.params);
     const batch = x.shape[0]!;
     let kept: Pick<ConvNetTrace, 'pre' | 'post' | 'moments'> = { pre: [], post: [], moments: [] };
-    const probes = this.spec.layers.map((s) => tf.zeros([batch, s.outSize[0], s.outSize[1], s.outChannels]));
-    const f = (...xs: tf.Tensor[]): tf.Scalar => {
-      const params: Record<string, tf.Tensor> = {};
-      names.forEach((n, i) => (params[n] = xs[i]!));
-      const trace = convNetForward(this.spec, params, this.buffers, x, { training, probes: xs.slice(names.length) });
+    const probeShapes = this.spec.layers.map((s) => [batch, s.outSize[0], s.outSize[1], s.outChannels]);
+    const g = probedGradients(this.params, probeShapes, (params, probes) => {
+      const trace = convNetForward(this.spec, params, this.buffers, x, { training, probes });
       kept = {
         pre: trace.pre.map((t) => tf.keep(t)),
         post: trace.post.map((t) => tf.keep(t)),
         moments: trace.moments.map((m) => ({ mean: tf.keep(m.mean), variance: tf.keep(m.variance) })),
       };
       return lossByName(loss, trace.output, target);
-    };
-    const { value, grads } = tf.valueAndGrads(f)([...names.map((n) => this.params[n]!), ...probes]);
-    tf.dispose(probes);
-    const lossValue = value.dataSync()[0]!;
-    value.dispose();
+    });
     kept.moments.forEach((s, l) => {
       const [oh, ow] = this.spec.layers[l]!.outSize;
       const b = this.buffers;
       updateRunningMoments({ mean: b[`conv${l}.running_mean`]!, variance: b[`conv${l}.running_var`]!, count: b[`conv${l}.num_batches_tracked`]! }, s, batch * oh * ow);
       tf.dispose([s.mean, s.variance]);
     });
-    const out: Record<string, tf.Tensor> = {};
-    names.forEach((n, i) => (out[n] = grads[i]!));
-    const activationGrads = grads.slice(names.length);
     const { pre, post } = kept;
-    return {
-      loss: lossValue,
-      grads: out,
-      activationGrads,
-      pre,
-      post,
-      dispose: () => tf.dispose([...Object.values(out), ...activationGrads, ...pre, ...post]),
-    };
+    return { ...g, pre, post, dispose: () => tf.dispose([...Object.values(g.grads), ...g.activationGrads, ...pre, ...post]) };
   }
 
   /**
@@ -354,16 +322,7 @@ export class ConvNet {
    * @throws ShapeError / ValidationError naming the tensor
    */
   setParams(values: Record<string, tf.Tensor>): void {
-    for (const [name, t] of Object.entries(values)) {
-      const target = this.params[name] ?? this.buffers[name];
-      if (target === undefined) {
-        throw invalidArgument('ConvNet.setParams', 'name', name, `one of ${[...Object.keys(this.params), ...Object.keys(this.buffers)].join(', ')}`);
-      }
-      if (target.shape.join(',') !== t.shape.join(',')) {
-        throw new ShapeError(`ConvNet.setParams: expected "${name}" of shape [${target.shape}], got [${t.shape}]`);
-      }
-      tf.tidy(() => target.assign(t.dtype === target.dtype ? t : tf.cast(t, target.dtype)));
-    }
+    setNamedParams('ConvNet.setParams', this.params, this.buffers, values);
   }
 
   /** Frees every parameter and buffer. */

@@ -59,11 +59,9 @@ import type { ActivationName } from '../activations/activations.js';
 import { FileFormatError, ShapeError, ValidationError, describeValue } from '../errors/gradlab-error.js';
 import { oneOf, parseOptions } from '../errors/schema.js';
 import { Rng } from '../random/rng.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
 import { firstNonFinite, unravelIndex } from '../io/non-finite.js';
-import { encodeSafetensors, loadSafetensors } from '../io/safetensors.js';
-import type { SafetensorsArray } from '../io/safetensors.js';
 import { MLP } from './mlp.js';
+import { readStateDict, toStateDict, writeStateDict } from './torch-state-dict.js';
 
 /** Options of {@link mlpFromStateDict} and {@link loadMLPTorchWeights}. */
 export interface MLPTorchOptions {
@@ -133,19 +131,10 @@ function torchNameOf(name: string, batchNorm: boolean): { torch: string; transpo
  */
 export function mlpToStateDict(mlp: MLP, values?: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
   if (!(mlp instanceof MLP)) throw new ValidationError(`mlpToStateDict: expected mlp to be an MLP, got ${describeValue(mlp)}`);
-  const source = values ?? { ...mlp.params, ...mlp.buffers };
   const batchNorm = mlp.spec.norm === 'batch';
-  const known = new Set([...Object.keys(mlp.params), ...Object.keys(mlp.buffers)]);
-  for (const name of Object.keys(source)) {
-    if (!known.has(name)) throw new ValidationError(`mlpToStateDict: expected values to hold MLP names (${[...known].join(', ')}), got ${JSON.stringify(name)}`);
-  }
-  return tf.tidy(() => {
-    const out: Record<string, tf.Tensor> = {};
-    for (const [name, t] of Object.entries(source)) {
-      const m = torchNameOf(name, batchNorm)!;
-      out[m.torch] = m.transpose ? tf.transpose(t) : tf.clone(t);
-    }
-    return out;
+  return toStateDict('mlpToStateDict', 'MLP', mlp, values, (name, t) => {
+    const m = torchNameOf(name, batchNorm)!;
+    return { torch: m.torch, tensor: m.transpose ? tf.transpose(t) : tf.clone(t) };
   });
 }
 
@@ -165,26 +154,14 @@ export async function saveMLPTorchWeights(mlp: MLP, path: string, metadata: Reco
   if (mlp instanceof MLP && mlp.spec.residual && mlp.spec.residualScale !== 1) {
     throw new ValidationError(`saveMLPTorchWeights: expected residualScale 1 (the file cannot record a branch scale), got ${mlp.spec.residualScale}`);
   }
-  const sd = mlpToStateDict(mlp);
-  try {
-    const arrays: Record<string, SafetensorsArray> = {};
-    for (const [name, t] of Object.entries(sd)) {
-      const data = await t.data();
-      arrays[name] = name.endsWith('.num_batches_tracked')
-        ? { dtype: 'I64', shape: [], data: BigInt64Array.from(data as Int32Array, (v) => BigInt(v)) }
-        : { dtype: 'F32', shape: t.shape.slice(), data: data as Float32Array };
-    }
-    const meta = {
-      ...metadata,
-      format: 'pt',
-      [META.model]: 'MLP',
-      [META.activation]: mlp.spec.activation,
-      [META.residual]: String(mlp.spec.residual),
-    };
-    await writeFileAtomic(path, encodeSafetensors(arrays, meta));
-  } finally {
-    tf.dispose(Object.values(sd));
-  }
+  const meta = {
+    ...metadata,
+    format: 'pt',
+    [META.model]: 'MLP',
+    [META.activation]: mlp.spec.activation,
+    [META.residual]: String(mlp.spec.residual),
+  };
+  await writeStateDict(path, mlpToStateDict(mlp), meta);
 }
 
 /** activation and residual from the options and the metadata, which must agree. */
@@ -364,10 +341,5 @@ function buildMLP(tensors: Record<string, tf.Tensor>, source: string, options: M
  * @example const net = await loadMLPTorchWeights('torch-mlp.safetensors', { activation: 'relu' });
  */
 export async function loadMLPTorchWeights(path: string, options: Omit<MLPTorchOptions, 'metadata'> = {}): Promise<MLP> {
-  const { tensors, metadata } = await loadSafetensors(path, { nonFinite: 'reject' });
-  try {
-    return buildMLP(tensors, path, { ...options, metadata }, false);
-  } finally {
-    tf.dispose(Object.values(tensors));
-  }
+  return readStateDict(path, (tensors, metadata) => buildMLP(tensors, path, { ...options, metadata }, false));
 }

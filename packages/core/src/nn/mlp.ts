@@ -28,8 +28,10 @@ import type { InitName } from '../init/initializers.js';
 import { oneOf, parseOptions, positiveInt, positiveNumber } from '../errors/schema.js';
 import { ShapeError, invalidArgument } from '../errors/gradlab-error.js';
 import { dense } from './dense.js';
-import { batchMoments, batchNormApply, BATCH_NORM_MOMENTUM } from './batch-norm.js';
+import { batchMoments, batchNormApply, updateRunningMoments } from './batch-norm.js';
 import { lossByName, LOSS_NAMES } from './losses.js';
+import { addBatchNormState, namedParam, ownVariable, setNamedParams } from './named-params.js';
+import { probedGradients } from './probed-gradients.js';
 import { checkLossInputs } from './loss-inputs.js';
 import type { LossName } from './losses.js';
 import { dropout, dropoutRate, DROPOUT_RATE_EXPECTED } from './dropout.js';
@@ -175,18 +177,7 @@ function maskOf(masks: MLPDropoutMasks | undefined, l: number): tf.Tensor | Rng 
   return m;
 }
 
-/** A variable made from `t`, which is disposed (tf.variable copies). Names stay unset: tfjs names are global. */
-function own(t: tf.Tensor, trainable: boolean): tf.Variable {
-  const v = tf.variable(t, trainable);
-  t.dispose();
-  return v;
-}
-
-function p(record: Record<string, tf.Tensor>, name: string): tf.Tensor {
-  const t = record[name];
-  if (t === undefined) throw invalidArgument('MLP', 'parameters', Object.keys(record), `a record containing "${name}"`);
-  return t;
-}
+const p = (record: Record<string, tf.Tensor>, name: string): tf.Tensor => namedParam('MLP', record, name);
 
 /** Gradients and per-layer traces from {@link MLP.gradients}; dispose when done. */
 export interface MLPGradients {
@@ -241,16 +232,10 @@ export class MLP {
     for (let l = 0; l + 1 < sizes.length; l++) {
       const r = rng.fork(`layer${l}`);
       const w = init([sizes[l]!, sizes[l + 1]!], r.fork('weight'));
-      this.params[`layer${l}.weight`] = own(w, true);
+      this.params[`layer${l}.weight`] = ownVariable(w, true);
       const width = sizes[l + 1]!;
-      this.params[`layer${l}.bias`] = own(tf.zeros([width]), true);
-      if (this.spec.norm === 'batch' && l + 2 < sizes.length) {
-        this.params[`layer${l}.gamma`] = own(tf.ones([width]), true);
-        this.params[`layer${l}.beta`] = own(tf.zeros([width]), true);
-        this.buffers[`layer${l}.running_mean`] = own(tf.zeros([width]), false);
-        this.buffers[`layer${l}.running_var`] = own(tf.ones([width]), false);
-        this.buffers[`layer${l}.num_batches_tracked`] = own(tf.scalar(0, 'int32'), false);
-      }
+      this.params[`layer${l}.bias`] = ownVariable(tf.zeros([width]), true);
+      if (this.spec.norm === 'batch' && l + 2 < sizes.length) addBatchNormState(this.params, this.buffers, `layer${l}`, width);
     }
   }
 
@@ -294,58 +279,26 @@ export class MLP {
     checkLossInputs('MLP.gradients', x, target, loss, this.spec.layerSizes[this.spec.layerSizes.length - 1]!);
     const training = options.training ?? true;
     const dropout = this.dropoutFor(training, options.dropout);
-    const names = Object.keys(this.params);
     const sizes = this.spec.layerSizes;
     const batch = x.shape[0]!;
     const kept: { pre: tf.Tensor[]; post: tf.Tensor[]; moments: { mean: tf.Tensor; variance: tf.Tensor }[] } = { pre: [], post: [], moments: [] };
-    const probes = sizes.slice(1, -1).map((w) => tf.zeros([batch, w]));
-    const f = (...xs: tf.Tensor[]): tf.Scalar => {
-      const params: Record<string, tf.Tensor> = {};
-      names.forEach((n, i) => (params[n] = xs[i]!));
-      const trace = mlpForward(this.spec, params, this.buffers, x, { training, dropout, probes: xs.slice(names.length) });
+    const g = probedGradients(this.params, sizes.slice(1, -1).map((w) => [batch, w]), (params, probes) => {
+      const trace = mlpForward(this.spec, params, this.buffers, x, { training, dropout, probes });
       kept.pre = trace.pre.map((t) => tf.keep(t));
       kept.post = trace.post.map((t) => tf.keep(t));
       kept.moments = trace.moments.map((m) => ({ mean: tf.keep(m.mean), variance: tf.keep(m.variance) }));
       return lossByName(loss, trace.output, target);
-    };
-    const { value, grads } = tf.valueAndGrads(f)([...names.map((n) => this.params[n]!), ...probes]);
-    probes.forEach((t) => t.dispose());
-    const lossValue = value.dataSync()[0]!;
-    value.dispose();
+    });
     this.updateRunningStats(kept.moments, batch);
-    const out: Record<string, tf.Tensor> = {};
-    names.forEach((n, i) => (out[n] = grads[i]!));
-    const activationGrads = grads.slice(names.length);
-    return {
-      loss: lossValue,
-      grads: out,
-      activationGrads,
-      pre: kept.pre,
-      post: kept.post,
-      dispose: () => {
-        tf.dispose(Object.values(out));
-        tf.dispose(activationGrads);
-        tf.dispose(kept.pre);
-        tf.dispose(kept.post);
-      },
-    };
+    const { pre, post } = kept;
+    return { ...g, pre, post, dispose: () => tf.dispose([...Object.values(g.grads), ...g.activationGrads, ...pre, ...post]) };
   }
 
   private updateRunningStats(moments: { mean: tf.Tensor; variance: tf.Tensor }[], batch: number): void {
-    const m = BATCH_NORM_MOMENTUM;
     moments.forEach((s, l) => {
-      const rm = this.buffers[`layer${l}.running_mean`]!;
-      const rv = this.buffers[`layer${l}.running_var`]!;
-      const count = this.buffers[`layer${l}.num_batches_tracked`]!;
-      tf.tidy(() => {
-        count.assign(tf.add(count, tf.scalar(1, 'int32')));
-        rm.assign(tf.add(tf.mul(rm, 1 - m), tf.mul(s.mean, m)));
-        // The running variance is the unbiased estimate, as PyTorch keeps it.
-        const unbiased = batch > 1 ? tf.mul(s.variance, batch / (batch - 1)) : s.variance;
-        rv.assign(tf.add(tf.mul(rv, 1 - m), tf.mul(unbiased, m)));
-      });
-      s.mean.dispose();
-      s.variance.dispose();
+      const b = this.buffers;
+      updateRunningMoments({ mean: b[`layer${l}.running_mean`]!, variance: b[`layer${l}.running_var`]!, count: b[`layer${l}.num_batches_tracked`]! }, s, batch);
+      tf.dispose([s.mean, s.variance]);
     });
   }
 
@@ -356,16 +309,7 @@ export class MLP {
    * @throws ShapeError / ValidationError naming the tensor
    */
   setParams(values: Record<string, tf.Tensor>): void {
-    for (const [name, t] of Object.entries(values)) {
-      const target = this.params[name] ?? this.buffers[name];
-      if (target === undefined) {
-        throw invalidArgument('MLP.setParams', 'name', name, `one of ${[...Object.keys(this.params), ...Object.keys(this.buffers)].join(', ')}`);
-      }
-      if (target.shape.join(',') !== t.shape.join(',')) {
-        throw new ShapeError(`MLP.setParams: expected "${name}" of shape [${target.shape}], got [${t.shape}]`);
-      }
-      tf.tidy(() => target.assign(t.dtype === target.dtype ? t : tf.cast(t, target.dtype)));
-    }
+    setNamedParams('MLP.setParams', this.params, this.buffers, values);
   }
 
   /** Frees every parameter and buffer. */

@@ -1,5 +1,5 @@
-import { describe, expect, test } from 'vitest';
-import { MLP, Rng, bceWithLogits, binaryCrossEntropy, checkClassLabels, lossByName, mse, softmaxCrossEntropy, tf } from '@gradlab/core';
+import { describe, expect, test, vi } from 'vitest';
+import { MLP, Rng, bceWithLogits, binaryCrossEntropy, checkClassLabels, classLabelTensor, lossByName, mse, softmaxCrossEntropy, tf } from '@gradlab/core';
 
 const net = () => new MLP({ layerSizes: [4, 5, 3], activation: 'tanh' }, new Rng(7));
 
@@ -45,6 +45,20 @@ describe('class labels outside [0, classes) are refused, naming the first bad in
     expect(a.dataSync()[0]).toBe(c.dataSync()[0]);
     expect(b.dataSync()[0]).toBe(c.dataSync()[0]);
     tf.dispose([logits, y, oneHot, a, b, c]);
+  });
+
+  test('classLabelTensor checks host values as it makes the tensor, so later checks read nothing back', () => {
+    expect(() => classLabelTensor('gen', [0, 1, 2, 3], [2, 2], 3)).toThrow(/^gen: expected labels to be integers in \[0, 2\] \(3 classes\), got 3 at index \[1, 1\]$/);
+    expect(() => classLabelTensor('gen', [0, 1.5], [2], 3)).toThrow(/^gen: expected labels to be integers in \[0, 2\] \(3 classes\), got 1\.5 at index 1$/);
+    const y = classLabelTensor('gen', new Int32Array([2, 0]), [2], 3);
+    expect([y.dtype, y.shape, Array.from(y.dataSync())]).toEqual(['int32', [2], [2, 0]]);
+    const read = vi.spyOn(y, 'dataSync');
+    const logits = tf.zeros([2, 3]);
+    softmaxCrossEntropy(logits, y).dispose();
+    expect(read).not.toHaveBeenCalled();
+    // Checked against 3 classes, not 2: a check against another count still reads and refuses.
+    expect(() => checkClassLabels('f', y, 2)).toThrow(/got 2 at index 0$/);
+    tf.dispose([logits, y]);
   });
 
   test('a variable holding labels is re-checked after it changes', () => {

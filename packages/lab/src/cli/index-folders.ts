@@ -11,6 +11,7 @@ import { FileFormatError, ValidationError } from '@gradlab/core';
 import type { AnyExperimentDefinition } from '../experiment/define-experiment.js';
 import type { AssembledOutputs } from '../experiment/assemble-results.js';
 import { configHash } from '../experiment/cell-id.js';
+import { tableFileName } from '../experiment/extra-tables.js';
 import { resolveConfig } from '../experiment/runner.js';
 import { MANIFEST_FILE, verifyManifest } from '../io/manifest.js';
 import type { IndexEntry } from './results-index.js';
@@ -57,9 +58,14 @@ export async function indexFolders(root: string, experiments: Iterable<AnyExperi
     const csv = join(dir, `${def.name}.csv`);
     const summaryName = `${def.name}-summary.csv`;
     const rows = readFileSync(csv, 'utf8').split('\n').filter((l) => l !== '').length - 1;
+    const tables = Object.keys(def.tables ?? {})
+      .map((t) => manifest.outputs.find((o) => o.path === tableFileName(def.name, t)))
+      .filter((o) => o !== undefined)
+      .map((o) => ({ path: join(dir, o.path), rows: o.rows ?? 0 }));
     const outputs: AssembledOutputs = {
       csv,
       summary: paths.includes(summaryName) ? join(dir, summaryName) : undefined,
+      ...(tables.length > 0 ? { tables } : {}),
       plots: paths.filter((p) => p.endsWith('.svg')).map((p) => join(dir, p)),
       manifest: join(dir, MANIFEST_FILE),
       rows,

@@ -2,7 +2,7 @@
  * The index page of a results folder (`results/README.md` after `gradlab run all`): a table of
  * verdicts, then for each experiment its question, the published figure it reproduces beside
  * ours, the verdict with its rule and reason, key numbers pulled from its CSV, its plots inline,
- * and links to its CSV, seed summary and manifest (with the cells that diverged).
+ * and links to its CSV, seed summary, extra tables and manifest (with the cells that diverged).
  *
  * Every number and verdict is computed from the rows by the experiment's finding module
  * (its `finding`) each time; only the published side is fixed text. Deterministic (no dates), so
@@ -80,7 +80,8 @@ export function resultsIndex(root: string, entries: readonly IndexEntry[], size:
     '',
     `Written by \`gradlab run all${size === 'quick' ? ' --quick' : ''}\` (or \`gradlab index\`); do not edit by hand. Each folder holds the`,
     'main CSV, the plots (SVG) and `manifest.json` (config, seeds, backend, versions, sha256 of every file); runs with',
-    'several seeds also hold `NAME-summary.csv` (mean, sample std, min and max over the seeds).',
+    'several seeds also hold `NAME-summary.csv` (mean, sample std, min and max over the seeds), and some experiments',
+    'write extra tables such as `NAME-watch.csv` (per-parameter and per-layer rows of `watch`: norms, update ratios, histograms).',
     '',
     'Every number and verdict below is computed from the CSV rows by the experiment\'s finding each time this page is',
     'written; only the published figures are fixed citations. Each verdict follows the rule stated under it.',
@@ -122,6 +123,7 @@ export function resultsIndex(root: string, entries: readonly IndexEntry[], size:
     for (const plot of outputs.plots) lines.push(`![${def.name}: ${link(root, plot)}](${link(root, plot)})`, '');
     lines.push(`- data: [${link(root, outputs.csv)}](${link(root, outputs.csv)}) (${outputs.rows} rows)`);
     if (outputs.summary !== undefined) lines.push(`- seed summary: [${link(root, outputs.summary)}](${link(root, outputs.summary)})`);
+    for (const t of outputs.tables ?? []) lines.push(`- table: [${link(root, t.path)}](${link(root, t.path)}) (${t.rows} rows)`);
     lines.push(`- manifest: [${link(root, outputs.manifest)}](${link(root, outputs.manifest)})`);
     if (manifest.cells !== undefined) {
       lines.push(`- cells: ${manifest.cells.total}, diverged: ${manifest.cells.diverged}`);

@@ -1,6 +1,7 @@
 /**
  * The last step of a run (and all of `merge`): concatenate the cells' CSVs in grid order into
- * the main CSV (so its bytes do not depend on the order or the shards the cells ran in), make
+ * the main CSV (so its bytes do not depend on the order or the shards the cells ran in), and
+ * likewise each extra table the experiment declares into `<name>-<table>.csv`, make
  * the seed summary (`<name>-summary.csv`, when the experiment declares one and the run has more
  * than one seed), draw the plots as SVG, and `manifest.json`, listing every output with its
  * sha256 and rows, the number of cells and the cells that diverged, in grid order. Every cell
@@ -21,6 +22,7 @@ import type { RunEventHandler } from './run-events.js';
 import { seedSummary, summaryColumns, summaryFileName } from './seed-summary.js';
 import { cellIdentity } from './cell-checksum.js';
 import { StagedOutputs } from './staged-outputs.js';
+import { tableFileName } from './extra-tables.js';
 
 /** The files an assembled run wrote. */
 export interface AssembledOutputs {
@@ -28,6 +30,8 @@ export interface AssembledOutputs {
   csv: string;
   /** Path of the seed summary (`OUT/<name>-summary.csv`), when one was written. */
   summary?: string | undefined;
+  /** The extra tables (`OUT/<name>-<table>.csv`), in declaration order, with their rows. */
+  tables?: { path: string; rows: number }[] | undefined;
   /** Paths of the SVG plots. */
   plots: string[];
   /** Path of `manifest.json`. */
@@ -79,6 +83,8 @@ async function assemble(args: AssembleArgs, staged: StagedOutputs): Promise<Asse
   const outDir = store.outDir;
   const header = toCsv([], def.columns);
   const parts: string[] = [header];
+  const tableSpecs = Object.entries(def.tables ?? {}).map(([table, columns]) => ({ table, header: toCsv([], columns), parts: [] as string[] }));
+  for (const t of tableSpecs) t.parts.push(t.header);
   const notices: string[] = [];
   const backends = new Map<string, number>();
   const diverged: ManifestDivergence[] = [];
@@ -99,6 +105,16 @@ async function assemble(args: AssembleArgs, staged: StagedOutputs): Promise<Asse
       );
     }
     parts.push(text.slice(header.length));
+    for (const t of tableSpecs) {
+      const tableText = stored.tables[t.table]!;
+      if (!tableText.startsWith(t.header)) {
+        throw new ExperimentError(
+          `${def.name}: cell ${cell.id} stored its ${JSON.stringify(t.table)} table with other columns (${JSON.stringify(tableText.split('\n', 1)[0])}) than ` +
+            `the experiment now declares (${def.tables![t.table]!.join(',')}); rerun with --fresh`,
+        );
+      }
+      t.parts.push(tableText.slice(t.header.length));
+    }
     const meta = stored.meta;
     for (const n of meta.notices) if (!notices.includes(n)) notices.push(n);
     if (meta.status === 'diverged') diverged.push({ cell: cell.id, ...(meta.divergence as Omit<ManifestDivergence, 'cell'>) });
@@ -123,8 +139,17 @@ async function assemble(args: AssembleArgs, staged: StagedOutputs): Promise<Asse
     const summary = seedSummary(rows, def.summary, `${def.name}: summary`);
     stageTable(summaryFile, toCsv(summary, summaryColumns(def.summary)));
   }
+  const tableRows: Record<string, Row[]> = {};
+  const tableOutputs: { path: string; rows: number }[] = [];
+  for (const t of tableSpecs) {
+    const file = tableFileName(def.name, t.table);
+    const text = t.parts.join('');
+    stageTable(file, text);
+    tableOutputs.push({ path: join(outDir, file), rows: outputs[outputs.length - 1]!.rows! });
+    tableRows[t.table] = parseResultsCsv(text, join(outDir, file)) as Row[];
+  }
   const plotFiles: string[] = [];
-  const plots = def.plots?.(rows, config) ?? [];
+  const plots = def.plots?.(rows, config, tableRows) ?? [];
   if (!Array.isArray(plots)) throw new ExperimentError(`${def.name}: expected plots() to return an array, got ${describeValue(plots)}`);
   for (const plot of plots) {
     const file = (plot as { file?: unknown })?.file;
@@ -138,7 +163,7 @@ async function assemble(args: AssembleArgs, staged: StagedOutputs): Promise<Asse
     plotFiles.push(file);
   }
 
-  const tables = summaryFile === undefined ? [csvFile] : [csvFile, summaryFile];
+  const tables = [csvFile, ...(summaryFile === undefined ? [] : [summaryFile]), ...tableSpecs.map((t) => tableFileName(def.name, t.table))];
   for (const a of collectCellArtifacts(store, plan.map((c) => c.id), def.name, [...tables, ...plotFiles])) {
     outputs.push(staged.stage(a.file, a.data));
   }
@@ -164,6 +189,7 @@ async function assemble(args: AssembleArgs, staged: StagedOutputs): Promise<Asse
   const out: AssembledOutputs = {
     csv: join(outDir, csvFile),
     ...(summaryFile !== undefined ? { summary: join(outDir, summaryFile) } : {}),
+    ...(tableOutputs.length > 0 ? { tables: tableOutputs } : {}),
     plots: plotFiles.map((f) => join(outDir, f)),
     manifest: join(outDir, MANIFEST_FILE),
     rows: rows.length,

@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BackendInfo, BackendError, ExperimentError, GradlabError, ValidationError, describeValue } from '@gradlab/core';
 import type { WorkerError, WorkerReply, WorkerRequest } from './cell-pool-protocol.js';
 import type { CellOutcome } from './run-cell.js';
+import { execArgvLoadsTsx, isTypeScriptPath } from './typescript-loader.js';
 
 /** Options of `CellPool`. */
 export interface CellPoolOptions {
@@ -77,9 +78,6 @@ function workerFile(): { file: string; typescript: boolean } {
 /** The export condition under which the workspace packages resolve to their TypeScript sources. */
 export const SOURCE_CONDITION = 'gradlab-source';
 
-/** Whether a module path is TypeScript (needs tsx's loader in a worker). */
-const isTypeScript = (path: string) => /\.[cm]?ts$/.test(path);
-
 /**
  * Node flags of the workers: the parent's, plus tsx's loader when the worker or the
  * experiments module is TypeScript and the parent has no loader on its command line (tsx
@@ -88,8 +86,7 @@ const isTypeScript = (path: string) => /\.[cm]?ts$/.test(path);
  */
 function defaultExecArgv(workerIsTs: boolean, module: string): string[] {
   const args = [...process.execArgv];
-  const hasTsx = (a: string) => a === 'tsx' || a.startsWith('tsx/') || /[/\\]node_modules[/\\]tsx[/\\]/.test(a);
-  if ((workerIsTs || isTypeScript(module)) && !args.some(hasTsx)) {
+  if ((workerIsTs || isTypeScriptPath(module)) && !execArgvLoadsTsx(args)) {
     let loader: string;
     try {
       loader = createRequire(workerIsTs ? import.meta.url : module).resolve('tsx');

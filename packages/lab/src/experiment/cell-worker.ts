@@ -7,6 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { initBackend, type BackendName, GradlabError } from '@gradlab/core';
+import { tableNames } from './extra-tables.js';
 import { CellsStore } from './cells-store.js';
 import type { AnyExperimentDefinition } from './define-experiment.js';
 import { experimentsIn } from './experiment-module.js';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
           def,
           config: request.config,
           planned,
-          store: new CellsStore(request.outDir, request.configHash),
+          store: new CellsStore(request.outDir, request.configHash, tableNames(def.tables)),
           backend,
           dataDir: request.dataDir,
           failOnNonFinite: request.failOnNonFinite,

@@ -6,6 +6,7 @@
  * OUT/.cells/<hash>/config.json      { name, size, configHash, config } of that config
  * OUT/.cells/<hash>/<cellId>.meta.json   backend, notices, time of one cell
  * OUT/.cells/<hash>/<cellId>.csv     the cell's rows
+ * OUT/.cells/<hash>/<cellId>.tables/<table>.csv   its rows of each extra table (see extra-tables.ts)
  * OUT/.cells/<hash>/<cellId>.sum.json    identity and sha256 of the files above (written last:
  *                                    its presence marks the cell done; see cell-checksum.ts)
  * ```
@@ -81,6 +82,8 @@ export type CellState = { state: 'missing' } | { state: 'complete' } | { state: 
 export interface StoredCell {
   csv: string;
   meta: CellMeta;
+  /** The CSV text of each extra table the store was made for, by name. */
+  tables: Record<string, string>;
 }
 
 /** Reads a file of a cell, telling a folder, a missing file or an unreadable one apart in words. */
@@ -105,6 +108,11 @@ export class CellsStore {
     readonly outDir: string,
     /** The config hash. */
     readonly configHash: string,
+    /**
+     * The experiment's extra tables: a complete cell stores each of them (a cell stored before
+     * the experiment declared one is incomplete, and recomputed).
+     */
+    readonly tables: readonly string[] = [],
   ) {
     this.dir = join(outDir, CELLS_DIR, configHash);
   }
@@ -129,9 +137,19 @@ export class CellsStore {
     return join(this.dir, `${cellId}.artifacts`);
   }
 
+  /** Path of a cell's folder of extra tables. */
+  tablesPath(cellId: string): string {
+    return join(this.dir, `${cellId}.tables`);
+  }
+
+  /** Every path a cell may own. */
+  private paths(cellId: string): string[] {
+    return [this.sumPath(cellId), this.csvPath(cellId), this.metaPath(cellId), this.artifactsPath(cellId), this.tablesPath(cellId)];
+  }
+
   /** Whether any file of a cell is on disk (complete or not). */
   private anyFile(cellId: string): boolean {
-    return [this.csvPath(cellId), this.metaPath(cellId), this.sumPath(cellId), this.artifactsPath(cellId)].some((p) => existsSync(p));
+    return this.paths(cellId).some((p) => existsSync(p));
   }
 
   /**
@@ -181,10 +199,21 @@ export class CellsStore {
     if (!files.some((f) => f.path === csvName) || !files.some((f) => f.path === metaName)) {
       return { why: 'its checksum record does not list the CSV and metadata' };
     }
+    const tableName = (t: string) => `${id}.tables/${t}.csv`;
+    const unlisted = this.tables.find((t) => !files.some((f) => f.path === tableName(t)));
+    if (unlisted !== undefined) return { why: `its checksum record does not list its ${JSON.stringify(unlisted)} table (stored before the experiment declared it)` };
+    const tablesPrefix = `${id}.tables/`;
     const contents = new Map<string, Buffer>();
     for (const f of files) {
       if (f.path.includes('..') || f.path.startsWith('/')) return { why: 'its checksum record lists a path outside the cells folder' };
-      const what = f.path === csvName ? 'its CSV' : f.path === metaName ? 'its metadata' : `its artifact ${JSON.stringify(f.path.slice(id.length + 11))}`;
+      const what =
+        f.path === csvName
+          ? 'its CSV'
+          : f.path === metaName
+            ? 'its metadata'
+            : f.path.startsWith(tablesPrefix)
+              ? `its ${JSON.stringify(f.path.slice(tablesPrefix.length, -4))} table`
+              : `its artifact ${JSON.stringify(f.path.slice(id.length + 11))}`;
       const got = readCellFile(join(this.dir, f.path), what);
       if ('why' in got) return got;
       if (got.data.byteLength !== f.bytes) return { why: `${what} is ${got.data.byteLength} bytes, the checksum record says ${f.bytes}` };
@@ -197,7 +226,8 @@ export class CellsStore {
     } catch {
       return { why: 'its metadata is malformed' };
     }
-    return { csv: contents.get(csvName)!.toString('utf8'), meta };
+    const tables = Object.fromEntries(this.tables.map((t) => [t, contents.get(tableName(t))!.toString('utf8')]));
+    return { csv: contents.get(csvName)!.toString('utf8'), meta, tables };
   }
 
   /**
@@ -205,7 +235,7 @@ export class CellsStore {
    * @throws GradlabError `E_IO` naming the path when one cannot be removed
    */
   remove(cellId: string): void {
-    for (const p of [this.sumPath(cellId), this.csvPath(cellId), this.metaPath(cellId), this.artifactsPath(cellId)]) {
+    for (const p of this.paths(cellId)) {
       try {
         rmSync(p, { recursive: true, force: true });
       } catch (err) {
@@ -215,15 +245,22 @@ export class CellsStore {
   }
 
   /**
-   * Writes a cell: metadata and CSV, then the checksum record (over them and the artifacts the
-   * cell stored) that marks it complete.
+   * Writes a cell: metadata, CSV and extra tables, then the checksum record (over them and the
+   * artifacts the cell stored) that marks it complete.
+   * @param tables CSV text of each extra table, by name (every one of `this.tables`)
    */
-  write(identity: CellIdentity, csv: string, meta: CellMeta): void {
+  write(identity: CellIdentity, csv: string, meta: CellMeta, tables: Readonly<Record<string, string>> = {}): void {
     const id = identity.cell;
     const metaText = `${JSON.stringify(meta, null, 2)}\n`;
     writeFileAtomicSync(this.metaPath(id), metaText);
     writeFileAtomicSync(this.csvPath(id), csv);
     const files: CellFileSum[] = [fileSum(`${id}.csv`, csv), fileSum(`${id}.meta.json`, metaText)];
+    for (const t of this.tables) {
+      const text = tables[t];
+      if (text === undefined) throw new ExperimentError(`cell ${id}: expected the rows of its ${JSON.stringify(t)} table, got none`);
+      writeFileAtomicSync(join(this.tablesPath(id), `${t}.csv`), text);
+      files.push(fileSum(`${id}.tables/${t}.csv`, text));
+    }
     const artifacts = this.artifactsPath(id);
     if (existsSync(artifacts)) {
       for (const name of readdirSync(artifacts).filter((f) => !f.startsWith('.')).sort()) {

@@ -20,6 +20,7 @@ import { type BackendInfo, type Rng, ValidationError, describeValue, parseOption
 import type { FindingFn } from '../findings/finding.js';
 import type { Divergence } from './cells-store.js';
 import { checkSummarySpec, type SummarySpec } from './seed-summary.js';
+import { checkTablesSpec, type TablesSpec } from './extra-tables.js';
 
 /** A value in one CSV cell. */
 export type CellValue = string | number | boolean;
@@ -47,6 +48,13 @@ export interface ExperimentContext {
    * `cell-artifacts.ts`). Optional so that contexts built by hand (tests) may leave it out.
    */
   artifact?: (file: string, data: Uint8Array | string) => void;
+  /**
+   * Adds rows to one of the experiment's extra tables (declared in `tables`; written as
+   * `<name>-<table>.csv`), e.g. `ctx.table?.('watch', watcher.drain())`. May be called any number
+   * of times; rows keep their order. As in `run`'s rows, columns named like a cell key or `seed`
+   * may be left out. Optional so that contexts built by hand (tests) may leave it out.
+   */
+  table?: (name: string, rows: readonly Row[]) => void;
   /**
    * Reports that the cell's training reached NaN or ±Infinity at `step`: the cell is recorded
    * as `diverged` (in its metadata and the manifest) and its rows are kept, so a sweep goes on
@@ -84,8 +92,11 @@ export interface ExperimentDefinition<C extends object, K extends Record<string,
    * may be left out of the rows: the runner fills them from the cell.
    */
   run(cell: K & { seed: number }, config: C, ctx: ExperimentContext): Promise<Row[]> | Row[];
-  /** Charts drawn from all rows once every cell is done. */
-  plots?(rows: Row[], config: C): PlotOutput[];
+  /**
+   * Charts drawn from all rows once every cell is done; `tables` holds the rows of each extra
+   * table by name (grid order).
+   */
+  plots?(rows: Row[], config: C, tables: Readonly<Record<string, Row[]>>): PlotOutput[];
   /**
    * The seed-sweep summary: when a run has more than one seed, assembly also writes
    * `<name>-summary.csv` with one row per group of the `by` columns, `n_seeds`, and the mean,
@@ -93,6 +104,13 @@ export interface ExperimentDefinition<C extends object, K extends Record<string,
    * columns of `columns`, never `seed`. Default: no summary.
    */
   summary?: SummarySpec | undefined;
+  /**
+   * Extra tables, each by name with its columns: `tables: { watch: ['model', 'seed', ...watchColumns(20)] }`
+   * makes the run also write `<name>-watch.csv`, filled by `ctx.table('watch', rows)` (see
+   * `extra-tables.ts`). For rows of another shape than the main CSV's, e.g. per-layer
+   * instrumentation. Default: none.
+   */
+  tables?: TablesSpec | undefined;
   /**
    * What the rows say about the published result the experiment reproduces: key numbers, the
    * published figure beside ours and a verdict by a stated rule (see `findings/finding.ts`).
@@ -124,7 +142,7 @@ export const EXPERIMENT_NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
  * with the schema here, so a broken preset fails when the file is loaded, not after hours.
  * @throws ValidationError naming the field: a name that is not kebab-case, an empty
  *   description, missing or repeated columns, a size the schema rejects, a size without seeds,
- *   a `summary` naming unknown columns or `seed`
+ *   a `summary` naming unknown columns or `seed`, a `tables` entry with a bad name or columns
  */
 export function defineExperiment<C extends object, K extends Record<string, CellValue>>(
   def: ExperimentDefinition<C, K>,
@@ -159,6 +177,7 @@ export function defineExperiment<C extends object, K extends Record<string, Cell
     seen.add(c);
   }
   const summary = def.summary === undefined ? undefined : checkSummarySpec(at, def.summary, def.columns);
+  const tables = def.tables === undefined ? undefined : checkTablesSpec(at, def.tables);
   if (def.sizes === null || typeof def.sizes !== 'object') {
     throw new ValidationError(`${at}: expected sizes to be { quick, full }, got ${describeValue(def.sizes)}`);
   }
@@ -173,6 +192,7 @@ export function defineExperiment<C extends object, K extends Record<string, Cell
     columns: Object.freeze([...def.columns]),
     sizes: Object.freeze(sizes),
     ...(summary !== undefined ? { summary: Object.freeze(summary) } : {}),
+    ...(tables !== undefined ? { tables } : {}),
   };
   Object.defineProperty(frozen, EXPERIMENT_BRAND, { value: true });
   return Object.freeze(frozen);

@@ -14,6 +14,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ExperimentError, ValidationError } from '@gradlab/core';
 import { isExperiment, type AnyExperimentDefinition } from './define-experiment.js';
+import { isTypeScriptPath, markTsxRegistered, tsxActiveHere } from './typescript-loader.js';
 
 /** File extensions an experiment module may have. */
 export const EXPERIMENT_MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] as const;
@@ -40,13 +41,9 @@ export function experimentsIn(exports: Record<string, unknown>): AnyExperimentDe
   return found;
 }
 
-/** Set by whoever registered tsx in this process (the bin, or `ensureTypeScript`). */
-const TSX_MARK = Symbol.for('gradlab.tsx-registered');
-
 /** Registers tsx's loader in this process unless a TypeScript loader is already active. */
 async function ensureTypeScript(path: string): Promise<void> {
-  const marks = globalThis as Record<symbol, unknown>;
-  if (marks[TSX_MARK] === true || process.execArgv.some((a) => /tsx/.test(a))) return;
+  if (tsxActiveHere()) return;
   let api: { register: () => unknown };
   try {
     api = (await import('tsx/esm/api')) as typeof api;
@@ -62,7 +59,7 @@ async function ensureTypeScript(path: string): Promise<void> {
     }
   }
   api.register();
-  marks[TSX_MARK] = true;
+  markTsxRegistered();
 }
 
 /**
@@ -85,7 +82,7 @@ export async function loadExperimentModule(
   if (!(EXPERIMENT_MODULE_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new ValidationError(`${file}: expected a module ending in ${EXPERIMENT_MODULE_EXTENSIONS.join(', ')}, got "${ext}"`);
   }
-  if (/^\.[cm]?ts$/.test(ext)) await ensureTypeScript(path);
+  if (isTypeScriptPath(path)) await ensureTypeScript(path);
   let exports: Record<string, unknown>;
   try {
     exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;

@@ -8,6 +8,7 @@
  */
 import { ExperimentError, InterruptedError, removeStaleTempFiles } from '@gradlab/core';
 import { assembleResults, type AssembledOutputs } from './assemble-results.js';
+import { tableNames } from './extra-tables.js';
 import { CellsStore, readCellsConfig } from './cells-store.js';
 import { cellIdentity } from './cell-checksum.js';
 import { lockOutDir } from './out-lock.js';
@@ -81,7 +82,7 @@ async function mergeLocked<C extends object, K extends Record<string, CellValue>
         'the experiment schema changed since the cells were run — rerun with --fresh',
     );
   }
-  const store = new CellsStore(outDir, hash);
+  const store = new CellsStore(outDir, hash, tableNames(def.tables));
   removeStaleTempFiles(outDir);
   removeStaleTempFiles(store.dir);
   const plan = planCells(anyDef, config);

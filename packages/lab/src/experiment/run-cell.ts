@@ -74,8 +74,10 @@ export function describeDivergence(d: Divergence): string {
 }
 
 /**
- * Runs the cell and writes its metadata and rows to the store (atomically; the CSV last).
- * @throws whatever the cell throws; ExperimentError when its rows do not fit the columns;
+ * Runs the cell and writes its metadata, rows and extra tables to the store (atomically; the
+ * checksum record last).
+ * @throws whatever the cell throws; ExperimentError when its rows do not fit the columns (of
+ *   the main CSV or of a table); ValidationError when it names a table that is not declared;
  *   NonFiniteError when it diverges and `failOnNonFinite` is set (nothing is stored then)
  */
 export async function runCell(args: RunCellArgs): Promise<CellOutcome> {
@@ -84,6 +86,8 @@ export async function runCell(args: RunCellArgs): Promise<CellOutcome> {
   const where = `${name}: cell ${planned.id}`;
   const cellNotices: string[] = [];
   let divergence: Divergence | undefined;
+  const tables = def.tables ?? {};
+  const tableRows = new Map<string, Row[]>(Object.keys(tables).map((t) => [t, []]));
   const ctx: ExperimentContext = {
     rng: new Rng(planned.seed).fork(planned.key === '' ? name : `${name}/${planned.key}`),
     backend: args.backend,
@@ -100,6 +104,14 @@ export async function runCell(args: RunCellArgs): Promise<CellOutcome> {
     },
     artifact(file: string, data: Uint8Array | string) {
       writeCellArtifact(store, planned.id, name, file, data);
+    },
+    table(table: string, rows: readonly Row[]) {
+      const into = typeof table === 'string' ? tableRows.get(table) : undefined;
+      if (into === undefined) {
+        throw new ValidationError(`${where}: expected a table name declared in tables (${[...tableRows.keys()].join(', ') || 'none'}), got ${describeValue(table)}`);
+      }
+      if (!Array.isArray(rows)) throw new ValidationError(`${where}: expected the rows of table ${JSON.stringify(table)} to be an array, got ${describeValue(rows)}`);
+      for (const r of rows) into.push(r);
     },
     diverged(d: Divergence) {
       const checked = checkDivergence(where, d);
@@ -126,6 +138,15 @@ export async function runCell(args: RunCellArgs): Promise<CellOutcome> {
     if (!(err instanceof ValidationError)) throw err;
     throw new ExperimentError(`${where} returned rows that do not fit the columns: ${err.message}`, { cause: err });
   }
+  const tableCsv: Record<string, string> = {};
+  for (const [table, columns] of Object.entries(tables)) {
+    try {
+      tableCsv[table] = toCsv(tableRows.get(table)!.map((r) => completeRow(r, planned.cell, planned.seed, columns)), columns);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      throw new ExperimentError(`${where} gave rows of table ${JSON.stringify(table)} that do not fit its columns: ${err.message}`, { cause: err });
+    }
+  }
   const status: CellStatus = divergence === undefined ? 'ok' : 'diverged';
   store.write(cellIdentity(name, store.configHash, planned), csv, {
     backend: args.backend,
@@ -133,6 +154,6 @@ export async function runCell(args: RunCellArgs): Promise<CellOutcome> {
     ms: Math.round(ms),
     rows: rows.length,
     ...(divergence === undefined ? {} : { status, divergence }),
-  });
+  }, tableCsv);
   return { ms, rows: rows.length, status, divergence };
 }

@@ -26,6 +26,7 @@ import {
 } from '@gradlab/core';
 import { MANIFEST_FILE } from '../io/manifest.js';
 import { assembleResults, type AssembledOutputs } from './assemble-results.js';
+import { tableNames } from './extra-tables.js';
 import { CELLS_DIR, CellsStore } from './cells-store.js';
 import { cellIdentity } from './cell-checksum.js';
 import { lockOutDir, type OutLock } from './out-lock.js';
@@ -199,7 +200,7 @@ export async function runExperiment<C extends object, K extends Record<string, C
   const onEvent = options.onEvent;
   const hash = configHash(config);
   const outDir = options.outDir;
-  const store = new CellsStore(outDir, hash);
+  const store = new CellsStore(outDir, hash, tableNames(def.tables));
   const plan = planCells(def, config);
   const mine = plan.filter((c) => inShard(c.position, shard));
   const signal = options.signal;

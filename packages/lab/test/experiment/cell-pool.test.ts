@@ -28,6 +28,7 @@ describe('CellPool', () => {
       await pool.close();
     }
     expect(outputs(parallel)).toEqual(outputs(serial));
+    expect(outputs(serial)).toContain('pool-toy-trace.csv');
     for (const f of outputs(serial)) {
       if (f === 'manifest.json') continue;
       expect(readFileSync(join(parallel, f)), f).toEqual(readFileSync(join(serial, f)));

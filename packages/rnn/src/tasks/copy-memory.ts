@@ -48,7 +48,7 @@ export function copyMemory(delay: number): SequenceTask {
         x[(t * batch + b) * D + symbol] = 1;
       }
     }
-    return makeBatch(x, [L, batch, D], y, [L, batch]);
+    return makeBatch(x, [L, batch, D], y, [L, batch], { classes: COPY_SYMBOLS + 1, where: 'copyMemory.sample' });
   };
   const loss = { loss: 'softmax-cross-entropy', at: 'every' } as const;
   return {

@@ -38,7 +38,7 @@ export function delayedEcho(delay: number, steps: number, symbols = DEFAULT_ECHO
         if (t + delay < T) y[(t + delay) * batch + b] = s;
       }
     }
-    return makeBatch(x, [T, batch, K], y, [T, batch]);
+    return makeBatch(x, [T, batch, K], y, [T, batch], { classes: K, where: 'delayedEcho.sample' });
   };
   const loss = { loss: 'softmax-cross-entropy', at: 'every', steps: Array.from({ length: T - delay }, (_, i) => delay + i) } as const;
   return {

@@ -76,7 +76,7 @@ export function longTimeLag(lag: number, predict: LongTimeLagPrediction = 'every
         y[t * batch + b] = target;
       }
     }
-    return makeBatch(x, [p, batch, D], y, [p, batch]);
+    return makeBatch(x, [p, batch, D], y, [p, batch], { classes: D, where: 'longTimeLag.sample' });
   };
   return {
     name: lastOnly ? 'long-time-lag-last' : 'long-time-lag',

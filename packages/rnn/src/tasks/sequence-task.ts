@@ -4,7 +4,7 @@
  * the best memoryless predictor (the baseline a model must beat to show it remembers), a fixed
  * test set per seed, and an evaluation (loss and task accuracy) of a network on a batch.
  */
-import { Rng, lossByName, tf } from '@gradlab/core';
+import { Rng, checkClassLabels, classLabelTensor, lossByName, tf } from '@gradlab/core';
 import type { RecurrentNet } from '../recurrent-net.js';
 import type { SequenceLossConfig } from '../sequence-loss.js';
 import { tidy } from '../typed-tidy.js';
@@ -53,10 +53,17 @@ export interface SequenceTask {
   evaluate(net: RecurrentNet, batch: SequenceBatch): TaskScore;
 }
 
-/** Makes a batch object from arrays. */
-export function makeBatch(x: Float32Array, xShape: number[], y: Float32Array | Int32Array, yShape: number[]): SequenceBatch {
+/**
+ * Makes a batch object from arrays: float32 targets, or int32 class labels checked against
+ * `labels.classes` here, on the host, as they are made, so that training on a fresh batch per
+ * step never reads its labels back to check them (see `classLabelTensor`).
+ * @param labels for Int32Array targets: the number of classes and the maker named in a refusal
+ */
+export function makeBatch(x: Float32Array, xShape: number[], y: Float32Array, yShape: number[]): SequenceBatch;
+export function makeBatch(x: Float32Array, xShape: number[], y: Int32Array, yShape: number[], labels: { classes: number; where: string }): SequenceBatch;
+export function makeBatch(x: Float32Array, xShape: number[], y: Float32Array | Int32Array, yShape: number[], labels?: { classes: number; where: string }): SequenceBatch {
+  const yt = y instanceof Int32Array ? classLabelTensor(labels!.where, y, yShape, labels!.classes) : tf.tensor(y, yShape, 'float32');
   const xt = tf.tensor(x, xShape, 'float32');
-  const yt = tf.tensor(y, yShape, y instanceof Int32Array ? 'int32' : 'float32');
   return { x: xt, y: yt, dispose: () => tf.dispose([xt, yt]) };
 }
 
@@ -73,6 +80,8 @@ export function scoreClassification(net: RecurrentNet, batch: SequenceBatch, los
   const T = batch.x.shape[0]!;
   const steps = loss.at === 'last' ? [T - 1] : (loss.steps ?? Array.from({ length: T }, (_, t) => t));
   const acc = scored ?? steps;
+  // Free for a batch from makeBatch (checked as it was made); one readback for any other.
+  checkClassLabels('scoreClassification', batch.y, net.spec.outputSize);
   const out = tidy(() => {
     const { output, hidden, state } = net.forward(batch.x);
     tf.dispose([hidden, state.h, ...(state.c ? [state.c] : [])]);
@@ -86,7 +95,9 @@ export function scoreClassification(net: RecurrentNet, batch: SequenceBatch, los
     const l = pick(steps);
     const a = pick(acc);
     const correct = tf.mean(tf.cast(tf.equal(tf.argMax(a.logits, 1), a.labels), 'float32'));
-    return tf.stack([lossByName('softmax-cross-entropy', l.logits, l.labels), correct]);
+    // As one-hot rows (the same arithmetic) the loss does not read the gathered labels back to check them again.
+    const targets = tf.oneHot(l.labels, O).asType('float32');
+    return tf.stack([lossByName('softmax-cross-entropy', l.logits, targets), correct]);
   });
   const [lossValue, accuracy] = Array.from(out.dataSync());
   out.dispose();

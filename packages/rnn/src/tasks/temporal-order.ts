@@ -41,7 +41,7 @@ export function temporalOrder(steps: number): SequenceTask {
       }
       y[b] = 2 * s1 + s2;
     }
-    return makeBatch(x, [T, batch, D], y, [batch]);
+    return makeBatch(x, [T, batch, D], y, [batch], { classes: 4, where: 'temporalOrder.sample' });
   };
   const loss = { loss: 'softmax-cross-entropy', at: 'last' } as const;
   return {
