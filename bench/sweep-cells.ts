@@ -29,7 +29,7 @@ export interface SweepCell {
 const FULL: SweepBlock[] = [
   {
     experiment: 'long-term-memory',
-    overrides: { seeds: [1, 2, 3, 4, 5, 6, 7, 8], lengths: [50], models: ['lstm'], iterations: 1000, evalEvery: 250 },
+    overrides: { seeds: [1, 2, 3, 4, 5, 6, 7, 8], lengths: [50], models: ['lstm'], iterations: { 'rnn-tanh': 1000, irnn: 1000, lstm: 1000 }, evalEvery: 250 },
   },
   {
     experiment: 'depth-gradients',
@@ -41,7 +41,7 @@ const FULL: SweepBlock[] = [
 const TINY: SweepBlock[] = [
   {
     experiment: 'long-term-memory',
-    overrides: { seeds: [1, 2], lengths: [8], models: ['lstm'], hidden: 8, batchSize: 4, iterations: 4, evalEvery: 2, testSize: 16 },
+    overrides: { seeds: [1, 2], lengths: [8], models: ['lstm'], hidden: 8, batchSize: 4, iterations: { 'rnn-tanh': 4, irnn: 4, lstm: 4 }, evalEvery: 2, testSize: 16 },
   },
   {
     experiment: 'depth-gradients',

@@ -49,7 +49,7 @@ describe('pnpm bench --sweep: the cells', () => {
 
   test('the sizes of the full sweep are those BENCHMARKS.md states', () => {
     const [ltm, depth] = sweepBlocks('full').map(blockConfig);
-    expect(ltm).toMatchObject({ hidden: 64, batchSize: 32, iterations: 1000, evalEvery: 250, testSize: 500, clip: 1, learningRates: { lstm: 1e-2 } });
+    expect(ltm).toMatchObject({ hidden: 64, batchSize: 32, iterations: { lstm: 1000 }, evalEvery: 250, testSize: 500, clip: 1, learningRates: { lstm: 1e-2 } });
     expect(depth).toMatchObject({ width: 128, imageSize: 32, trainSize: 2048, batchSize: 64, steps: 10, recordEvery: 10, learningRate: 0.05 });
     const doc = sweepSection();
     expect(doc).toMatch(/\| long-term-memory \| model lstm, T 50 \| 1–8 \| 8 \| hidden 64, batch 32, 1000 Adam steps \(lr 1e-2, clip 1\), evaluated every 250 steps on 500 test sequences \|/);
