@@ -5,6 +5,7 @@
  */
 export { tf } from './backend/tf.js';
 export { initBackend, backendInfo, BACKEND_NAMES } from './backend/backend.js';
+export { MAX_WASM_THREADS } from './backend/wasm-threads.js';
 export type { BackendInfo, BackendName, BackendConfig } from './backend/backend.js';
 export {
   GradlabError,

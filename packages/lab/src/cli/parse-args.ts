@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { BACKEND_NAMES, ValidationError, type BackendName } from '@gradlab/core';
+import { BACKEND_NAMES, MAX_WASM_THREADS, ValidationError, type BackendName } from '@gradlab/core';
 import { parseShard, shardFromEnv, type Shard } from '../experiment/shard.js';
 import type { ExperimentSize } from '../experiment/runner.js';
 
@@ -54,6 +54,8 @@ export interface RunCommand {
   dataDir: string | undefined;
   /** `--jobs`: worker processes for the cells; undefined means the default (all cores). */
   jobs: number | undefined;
+  /** `--threads`: threads of the wasm backend in each process; undefined means `GRADLAB_WASM_THREADS`, else 1. */
+  threads: number | undefined;
   /** `--fail-on-nonfinite`: a diverging cell stops the run instead of being recorded. */
   failOnNonFinite: boolean;
   fresh: boolean;
@@ -174,6 +176,8 @@ Options:
   --jobs N            worker processes running cells in parallel (default: all cores, or
                       SLURM_CPUS_PER_TASK); --jobs 1 runs them one by one in this process.
                       The files written are the same for every N
+  --threads N         threads of the wasm backend in each process, 1 to 8 (default:
+                      GRADLAB_WASM_THREADS, else 1); the files written are the same for every N
   --fail-on-nonfinite stop with an error when a cell's training reaches NaN/Inf (default: record
                       the cell as diverged in the manifest and go on)
   --fresh             recompute instead of resuming (with --shard: this shard's cells only)
@@ -234,6 +238,7 @@ const OPTIONS = {
     shard: { type: 'string' },
     data: { type: 'string' },
     jobs: { type: 'string' },
+    threads: { type: 'string' },
     'fail-on-nonfinite': { type: 'boolean' },
     fresh: { type: 'boolean' },
     'no-wait': { type: 'boolean' },
@@ -366,7 +371,7 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
   // run
   const v = values as {
     quick?: boolean; full?: boolean; seeds?: string; backend?: string; out?: string; shard?: string; data?: string;
-    jobs?: string; 'fail-on-nonfinite'?: boolean; fresh?: boolean; 'no-wait'?: boolean; help?: boolean;
+    jobs?: string; threads?: string; 'fail-on-nonfinite'?: boolean; fresh?: boolean; 'no-wait'?: boolean; help?: boolean;
   };
   if (v.help === true) return { command: 'help', text: RUN_HELP };
   if (positionals.length === 0) {
@@ -411,11 +416,24 @@ export function parseCliArgs(argv: readonly string[], context: ParseContext): Cl
     shard: v.shard !== undefined ? parseShard(v.shard) : shardFromEnv(env),
     dataDir: nonEmpty(v.data, 'data') ?? (dataEnv === undefined || dataEnv === '' ? undefined : dataEnv),
     jobs: v.jobs === undefined ? undefined : parseJobs(v.jobs),
+    threads: v.threads === undefined ? undefined : parseThreads(v.threads),
     failOnNonFinite: v['fail-on-nonfinite'] === true,
     fresh: v.fresh === true,
     wait: v['no-wait'] !== true,
     verbose,
   };
+}
+
+/**
+ * Parses `--threads`: a whole number from 1 to `MAX_WASM_THREADS`.
+ * @throws ValidationError naming the value
+ */
+export function parseThreads(text: string): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+    throw new ValidationError(`--threads: expected a whole number of wasm threads per process from 1 to ${MAX_WASM_THREADS}, got ${JSON.stringify(text)}`);
+  }
+  return n;
 }
 
 /**

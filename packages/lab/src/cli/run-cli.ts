@@ -98,7 +98,7 @@ async function moduleRun(cmd: RunCommand, io: FullIo): Promise<{ cmd: RunCommand
 
 async function runCommand(cmd: RunCommand, experiments: ExperimentMap, io: FullIo): Promise<void> {
   if (cmd.module !== undefined) ({ cmd, experiments, io } = await moduleRun(cmd, io));
-  const backend = await initBackend({ backend: cmd.backend });
+  const backend = await initBackend({ backend: cmd.backend, threads: cmd.threads });
   if (cmd.jobs !== undefined && cmd.jobs > 1 && io.workerModule === undefined) {
     throw new ValidationError(`--jobs: this front end cannot run cells in worker processes, got ${cmd.jobs}; use --jobs 1`);
   }

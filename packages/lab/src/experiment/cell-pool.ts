@@ -141,7 +141,10 @@ export class CellPool {
   }
 
   private start(): Worker {
-    const child = fork(this.file, [this.options.module, this.options.backend.name], {
+    // The worker loads the parent's backend with the parent's thread count (wasm only; the
+    // count is read from the backend in use, so --threads and GRADLAB_WASM_THREADS both reach it).
+    const threads = this.options.backend.name === 'wasm' ? this.options.backend.threads : 1;
+    const child = fork(this.file, [this.options.module, this.options.backend.name, String(threads)], {
       execArgv: this.execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -152,8 +155,8 @@ export class CellPool {
           child.off('message', onMessage);
           child.off('exit', onExit);
           const want = this.options.backend;
-          if (m.backend.name !== want.name || m.backend.version !== want.version) {
-            reject(new BackendError(`CellPool: a worker loaded backend ${m.backend.name} ${m.backend.version}, expected ${want.name} ${want.version}`));
+          if (m.backend.name !== want.name || m.backend.version !== want.version || m.backend.threads !== want.threads) {
+            reject(new BackendError(`CellPool: a worker loaded backend ${m.backend.name} ${m.backend.version} on ${m.backend.threads} threads, expected ${want.name} ${want.version} on ${want.threads}`));
           } else resolve();
         } else if (m.type === 'fatal') {
           child.off('exit', onExit);

@@ -25,11 +25,11 @@ function findDefinition(exports: Record<string, unknown>, name: string): AnyExpe
 }
 
 async function main(): Promise<void> {
-  const [modulePath, backendName] = process.argv.slice(2);
+  const [modulePath, backendName, threads] = process.argv.slice(2);
   process.on('disconnect', () => process.exit(0));
   // Ctrl-C reaches the whole process group; the parent decides and kills the workers itself.
   process.on('SIGINT', () => undefined);
-  const backend = await initBackend({ backend: backendName as BackendName });
+  const backend = await initBackend({ backend: backendName as BackendName, threads: backendName === 'wasm' ? Number(threads) : undefined });
   const exports = (await import(pathToFileURL(modulePath!).href)) as Record<string, unknown>;
   const plans = new Map<string, PlannedCell[]>();
   send({ type: 'ready', backend });

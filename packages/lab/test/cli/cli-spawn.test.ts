@@ -60,8 +60,28 @@ describe('gradlab (spawned)', () => {
     const r = await gradlab(CLI, ['run', 'all', '--fast']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'gradlab: run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --jobs, --fail-on-nonfinite, --fresh, --no-wait, --verbose, --help\n',
+      'gradlab: run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --jobs, --threads, --fail-on-nonfinite, --fresh, --no-wait, --verbose, --help\n',
     );
+  });
+
+  test('--threads 2 (2 worker processes and in this process) writes the same CSV as 1 thread; the manifest records the count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-threads-'));
+    const runs = [['1', '1'], ['2', '2'], ['1', '2']] as const; // [--jobs, --threads]
+    const csv: string[] = [];
+    for (const [jobs, threads] of runs) {
+      const out = join(dir, `j${jobs}t${threads}`);
+      const r = await gradlab(TINY_CLI, ['run', 'tensors', '--quick', '--jobs', jobs, '--threads', threads, '--backend', 'wasm', '--out', out]);
+      expect(r.stderr).not.toContain('gradlab:');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).backend).toMatchObject({ name: 'wasm', threads: Number(threads) });
+      csv.push(readFileSync(join(out, 'tensors.csv'), 'utf8'));
+    }
+    expect(csv[0]!.trim().split('\n')).toHaveLength(10);
+    expect(csv[1]).toBe(csv[0]);
+    expect(csv[2]).toBe(csv[0]);
+    const bad = await gradlab(TINY_CLI, ['run', 'tensors', '--quick', '--threads', '2', '--backend', 'cpu', '--out', join(dir, 'cpu')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^gradlab: .*threads.*\n$/);
   });
 
   test.each(['1', '2'])('SIGINT (--jobs %s) stops cleanly saying what completed; no temp file; the rerun resumes', async (jobs) => {

@@ -8,7 +8,7 @@ const ctx = { experiments: ['depth-gradients', 'time-gradients'], env: {} };
 describe('parseCliArgs', () => {
   test('run with every option', () => {
     const cmd = parseCliArgs(
-      ['run', 'depth-gradients', '--quick', '--seeds', '1..3,7', '--backend', 'cpu', '--out', 'o', '--shard', '2/3', '--data', 'd', '--jobs', '3', '--fail-on-nonfinite', '--fresh', '--no-wait', '--verbose'],
+      ['run', 'depth-gradients', '--quick', '--seeds', '1..3,7', '--backend', 'cpu', '--out', 'o', '--shard', '2/3', '--data', 'd', '--jobs', '3', '--threads', '2', '--fail-on-nonfinite', '--fresh', '--no-wait', '--verbose'],
       ctx,
     );
     expect(cmd).toEqual({
@@ -24,6 +24,7 @@ describe('parseCliArgs', () => {
       shard: { index: 1, count: 3 },
       dataDir: 'd',
       jobs: 3,
+      threads: 2,
       failOnNonFinite: true,
       fresh: true,
       wait: false,
@@ -34,7 +35,7 @@ describe('parseCliArgs', () => {
   test('defaults: full size, results/NAME (full) or out/quick/NAME (quick), GRADLAB_DATA, Slurm shard', () => {
     expect(parseCliArgs(['run', 'time-gradients'], ctx)).toMatchObject({
       size: 'full', outDirs: { 'time-gradients': join('results', 'time-gradients') }, shard: undefined, dataDir: undefined, fresh: false,
-      jobs: undefined, failOnNonFinite: false, wait: true,
+      jobs: undefined, threads: undefined, failOnNonFinite: false, wait: true,
     });
     expect(parseCliArgs(['verify'], ctx)).toEqual({ command: 'verify', dir: 'results', verbose: false });
     expect(parseCliArgs(['merge', 'd', '--no-wait'], ctx)).toMatchObject({ command: 'merge', dir: 'd', wait: false });
@@ -74,7 +75,7 @@ describe('parseCliArgs', () => {
 
   test.each([
     [['run', 'nope'], /run: unknown experiment "nope"; expected one of depth-gradients, time-gradients, all/],
-    [['run', 'depth-gradients', '--fast'], /run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --jobs, --fail-on-nonfinite, --fresh, --no-wait, --verbose, --help/],
+    [['run', 'depth-gradients', '--fast'], /run: unknown option --fast; valid options: --quick, --full, --seeds, --backend, --out, --shard, --data, --jobs, --threads, --fail-on-nonfinite, --fresh, --no-wait, --verbose, --help/],
     [['run', 'depth-gradients', '--seeds'], /run: option --seeds needs a value/],
     [['run', 'depth-gradients', '--seeds', '3..1'], /--seeds: expected integers or ranges like 1,2,3 or 1..10, got "3..1"/],
     [['run', 'depth-gradients', '--seeds', '1,x'], /--seeds: .*got "x" \(not an integer\)/],
@@ -84,6 +85,9 @@ describe('parseCliArgs', () => {
     [['run', 'depth-gradients', '--jobs', '0'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "0"$/],
     [['run', 'depth-gradients', '--jobs', 'two'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "two"$/],
     [['run', 'depth-gradients', '--jobs', '1.5'], /^--jobs: expected a whole number of worker processes from 1 to 256, got "1.5"$/],
+    [['run', 'depth-gradients', '--threads', '0'], /^--threads: expected a whole number of wasm threads per process from 1 to 8, got "0"$/],
+    [['run', 'depth-gradients', '--threads', '9'], /^--threads: expected a whole number of wasm threads per process from 1 to 8, got "9"$/],
+    [['run', 'depth-gradients', '--threads', 'all'], /^--threads: expected a whole number of wasm threads per process from 1 to 8, got "all"$/],
     [['run'], /run: expected an experiment name or "all"; one of depth-gradients, time-gradients, all/],
     [['merge'], /merge: expected a folder and optionally a module/],
     [['frobnicate'], /^unknown command "frobnicate"; expected one of list, run, merge, verify, index, help/],
