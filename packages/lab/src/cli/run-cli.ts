@@ -10,6 +10,7 @@
 import { relative } from 'node:path';
 import { GradlabError, InterruptedError, ValidationError, describeCause, initBackend, type BackendInfo } from '@gradlab/core';
 import { CellPool, defaultJobs } from '../experiment/cell-pool.js';
+import { defaultThreads } from './default-threads.js';
 import { mergeExperiment } from '../experiment/merge.js';
 import { readCellsConfig } from '../experiment/cells-store.js';
 import { runExperiment, type RunResult } from '../experiment/runner.js';
@@ -98,11 +99,16 @@ async function moduleRun(cmd: RunCommand, io: FullIo): Promise<{ cmd: RunCommand
 
 async function runCommand(cmd: RunCommand, experiments: ExperimentMap, io: FullIo): Promise<void> {
   if (cmd.module !== undefined) ({ cmd, experiments, io } = await moduleRun(cmd, io));
-  const backend = await initBackend({ backend: cmd.backend, threads: cmd.threads });
   if (cmd.jobs !== undefined && cmd.jobs > 1 && io.workerModule === undefined) {
     throw new ValidationError(`--jobs: this front end cannot run cells in worker processes, got ${cmd.jobs}; use --jobs 1`);
   }
   const jobs = io.workerModule === undefined ? 1 : (cmd.jobs ?? defaultJobs(io.env));
+  let backend = await initBackend({ backend: cmd.backend, threads: cmd.threads });
+  // Without --threads or GRADLAB_WASM_THREADS the cores are shared out among the run's processes.
+  // Which backend loads is known only once one has, so the count is applied by loading wasm again
+  // (no tensor exists yet); the results are the same bits on any count (docs/backends.md).
+  const threads = cmd.threads === undefined ? defaultThreads(jobs, backend, io.env) : undefined;
+  if (threads !== undefined && threads !== backend.threads) backend = await initBackend({ backend: 'wasm', threads });
   const pool = jobs > 1 ? new CellPool({ jobs, module: io.workerModule!, backend }) : undefined;
   io.stderr.write(`backend: ${describeBackend(backend)}; ${jobs === 1 ? 'cells run one by one' : `${jobs} worker processes`}\n`);
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +21,7 @@ function gradlab(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), script, ...args], {
       cwd: root,
-      env: { ...process.env, SLURM_ARRAY_TASK_ID: '', FORCE_COLOR: '0' },
+      env: { ...process.env, SLURM_ARRAY_TASK_ID: '', SLURM_CPUS_PER_TASK: '', GRADLAB_WASM_THREADS: '', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -64,21 +64,29 @@ describe('gradlab (spawned)', () => {
     );
   });
 
-  test('--threads 2 (2 worker processes and in this process) writes the same CSV as 1 thread; the manifest records the count', async () => {
+  test('--threads N and its default (cores shared out among the processes) write the same CSV as 1 thread; the manifest records the count', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-threads-'));
-    const runs = [['1', '1'], ['2', '2'], ['1', '2']] as const; // [--jobs, --threads]
+    // [--jobs, --threads, threads expected]: without --threads the cores are shared out among the processes.
+    const cores = availableParallelism();
+    const runs = [
+      ['1', '1', 1],
+      ['2', '2', 2],
+      ['1', '2', 2],
+      ['1', undefined, Math.min(8, cores)],
+      ['2', undefined, Math.max(1, Math.floor(cores / 2))],
+    ] as const;
     const csv: string[] = [];
-    for (const [jobs, threads] of runs) {
-      const out = join(dir, `j${jobs}t${threads}`);
-      const r = await gradlab(TINY_CLI, ['run', 'tensors', '--quick', '--jobs', jobs, '--threads', threads, '--backend', 'wasm', '--out', out]);
+    for (const [jobs, threads, expected] of runs) {
+      const out = join(dir, `j${jobs}t${threads ?? 'default'}`);
+      const r = await gradlab(TINY_CLI, ['run', 'tensors', '--quick', '--jobs', jobs, ...(threads === undefined ? [] : ['--threads', threads]), '--backend', 'wasm', '--out', out]);
       expect(r.stderr).not.toContain('gradlab:');
       expect(r.code).toBe(0);
-      expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).backend).toMatchObject({ name: 'wasm', threads: Number(threads) });
+      expect(r.stderr).toContain(`, ${expected} thread${expected === 1 ? '' : 's'};`);
+      expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).backend).toMatchObject({ name: 'wasm', threads: expected });
       csv.push(readFileSync(join(out, 'tensors.csv'), 'utf8'));
     }
     expect(csv[0]!.trim().split('\n')).toHaveLength(10);
-    expect(csv[1]).toBe(csv[0]);
-    expect(csv[2]).toBe(csv[0]);
+    for (const c of csv.slice(1)) expect(c).toBe(csv[0]);
     const bad = await gradlab(TINY_CLI, ['run', 'tensors', '--quick', '--threads', '2', '--backend', 'cpu', '--out', join(dir, 'cpu')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^gradlab: .*threads.*\n$/);
