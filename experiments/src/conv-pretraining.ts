@@ -31,10 +31,11 @@
  * "Why does unsupervised pre-training help deep learning?", JMLR 11; H. Xiao, K. Rasul &
  * R. Vollgraf (2017), Fashion-MNIST.
  */
-import { Adam, ConvNet, INIT_NAMES, Rng, minibatches, oneOf, positiveInt, positiveNumber, softmaxCrossEntropy, tf, type LabeledData } from '@gradlab/core';
+import { Adam, ConvNet, INIT_NAMES, Rng, oneOf, positiveInt, positiveNumber, softmaxCrossEntropy, tf, type LabeledData } from '@gradlab/core';
 import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { CONV_AUTOENCODER_ACTIVATIONS, StackedConvAutoencoder } from '@gradlab/rbm';
 import { cachedImageData } from './cached-image-data.js';
+import { fineTuneEpoch } from './fine-tune-epoch.js';
 import { validationSplit } from './pretraining.js';
 import { convPretrainingFinding } from './findings/conv-pretraining.js';
 
@@ -183,16 +184,7 @@ export async function convPretrainingRows(
     };
     record(0);
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      const batches = minibatches(train.x, train.y, config.batchSize, rng.fork(`shuffle/${epoch}`));
-      try {
-        for (const b of batches) {
-          const g = net.gradients(b.x, b.y, 'softmax-cross-entropy');
-          optimizer.step(net.params, g.grads);
-          g.dispose();
-        }
-      } finally {
-        for (const b of batches) tf.dispose([b.x, b.y]);
-      }
+      fineTuneEpoch(net, optimizer, train.x, train.y, config.batchSize, rng.fork(`shuffle/${epoch}`));
       record(epoch);
     }
   } finally {

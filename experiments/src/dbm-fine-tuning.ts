@@ -20,10 +20,11 @@
  * G. E. Hinton, S. Osindero & Y.-W. Teh (2006), "A fast learning algorithm for deep belief nets";
  * H. Xiao, K. Rasul & R. Vollgraf (2017), Fashion-MNIST.
  */
-import { Rng, SGD, ValidationError, minibatches, positiveInt, positiveNumber, trainTestSplit, tf, type LabeledData } from '@gradlab/core';
+import { Rng, SGD, ValidationError, positiveInt, positiveNumber, trainTestSplit, tf, type LabeledData } from '@gradlab/core';
 import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { cachedImageData } from './cached-image-data.js';
 import { DBM_FINE_TUNING_NETS, DBM_FINE_TUNING_RECIPES, type BuiltNet, type DbmFineTuningNet } from './dbm-fine-tuning-nets.js';
+import { fineTuneEpoch } from './fine-tune-epoch.js';
 import { dbmFineTuningFinding } from './findings/dbm-fine-tuning.js';
 import { errorRate, selectByValidation } from './validation-selection.js';
 
@@ -112,22 +113,10 @@ async function runCell(cell: Cell & { seed: number }, config: DbmFineTuningConfi
     const net = built.net;
     const [trainX, valX, testX] = [train.x, val.x, test.x].map((x) => built!.input(x)) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     inputs.push(trainX, valX, testX);
-    const n = trainX.shape[0];
     const selection = selectByValidation(net, config.epochs, (epoch) => {
-      const batches = minibatches(trainX, train.y, config.batchSize, rng.fork(`shuffle/${epoch}`));
-      let lossSum = 0;
-      try {
-        for (const b of batches) {
-          const g = net.gradients(b.x, b.y, 'softmax-cross-entropy');
-          lossSum += g.loss * b.x.shape[0];
-          optimizer.step(net.params, g.grads);
-          g.dispose();
-        }
-      } finally {
-        for (const b of batches) tf.dispose([b.x, b.y]);
-      }
+      const trainLoss = fineTuneEpoch(net, optimizer, trainX, train.y, config.batchSize, rng.fork(`shuffle/${epoch}`));
       const valError = errorRate(net, valX, val.y);
-      rows.push({ epoch, train_loss: lossSum / n, val_error: valError });
+      rows.push({ epoch, train_loss: trainLoss, val_error: valError });
       return valError;
     });
     const testError = errorRate(net, testX, test.y);

@@ -30,9 +30,10 @@
  * Y.-W. Teh (2006), "A fast learning algorithm for deep belief nets"; K. He, X. Zhang, S. Ren &
  * J. Sun (2015), "Delving deep into rectifiers"; N. Srivastava et al. (2014), "Dropout", JMLR 15.
  */
-import { Rng, SGD, ValidationError, minibatches, nonNegativeNumber, oneOf, positiveInt, positiveNumber, tf, type LabeledData } from '@gradlab/core';
+import { Rng, SGD, ValidationError, nonNegativeNumber, oneOf, positiveInt, positiveNumber, tf, type LabeledData } from '@gradlab/core';
 import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { cachedImageData } from './cached-image-data.js';
+import { fineTuneEpoch } from './fine-tune-epoch.js';
 import { pretrainingVsDataFinding } from './findings/pretraining-vs-data.js';
 import { PRETRAINING_VS_DATA_NETS, netRecipe, type NetName } from './pretraining-vs-data-nets.js';
 import { errorRate, selectByValidation } from './validation-selection.js';
@@ -149,20 +150,9 @@ async function runCell(cell: Cell & { seed: number }, config: PretrainingVsDataC
   try {
     const epochs = epochsFor(config, cell.train_size);
     const selection = selectByValidation(net, epochs, (epoch) => {
-      const batches = minibatches(train.x, train.y, config.batchSize, rng.fork(`shuffle/${epoch}`));
-      let lossSum = 0;
-      try {
-        for (const b of batches) {
-          const g = net.gradients(b.x, b.y, 'softmax-cross-entropy');
-          lossSum += g.loss * b.x.shape[0];
-          optimizer.step(net.params, g.grads);
-          g.dispose();
-        }
-      } finally {
-        for (const b of batches) tf.dispose([b.x, b.y]);
-      }
+      const trainLoss = fineTuneEpoch(net, optimizer, train.x, train.y, config.batchSize, rng.fork(`shuffle/${epoch}`));
       const valError = errorRate(net, val.x, val.y);
-      rows.push({ epoch, train_loss: lossSum / cell.train_size, val_error: valError });
+      rows.push({ epoch, train_loss: trainLoss, val_error: valError });
       return valError;
     });
     const testError = errorRate(net, test.x, test.y);

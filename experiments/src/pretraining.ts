@@ -46,7 +46,6 @@ import {
   trainTestSplit,
   softmaxCrossEntropy,
   INIT_NAMES,
-  minibatches,
   nonNegativeNumber,
   oneOf,
   positiveInt,
@@ -58,6 +57,7 @@ import {
 import { z, defineExperiment, lineChart, recordDivergence, type Row } from '@gradlab/lab';
 import { DBN, StackedAutoencoder } from '@gradlab/rbm';
 import { cachedImageData } from './cached-image-data.js';
+import { fineTuneEpoch } from './fine-tune-epoch.js';
 import { pretrainingFinding } from './findings/pretraining.js';
 
 /** Initialisations compared. */
@@ -231,16 +231,7 @@ async function runCell(cell: Cell & { seed: number }, config: PretrainingConfig,
     record(0);
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       optimizer.learningRate = config.learningRate * config.learningRateDecay ** (epoch - 1);
-      const batches = minibatches(train.x, train.y, config.batchSize, rng.fork(`shuffle/${epoch}`));
-      try {
-        for (const b of batches) {
-          const g = net.gradients(b.x, b.y, 'softmax-cross-entropy');
-          optimizer.step(net.params, g.grads);
-          g.dispose();
-        }
-      } finally {
-        for (const b of batches) tf.dispose([b.x, b.y]);
-      }
+      fineTuneEpoch(net, optimizer, train.x, train.y, config.batchSize, rng.fork(`shuffle/${epoch}`));
       record(epoch);
     }
   } finally {

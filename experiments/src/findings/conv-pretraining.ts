@@ -69,6 +69,8 @@ export const convPretrainingFinding: FindingFn<ConvPretrainingConfig> = (rows, c
       columns: ['init', 'test error at the validation-selected epoch (mean ± sd)', 'selected epoch per seed', 'n', 'test error before fine-tuning (head untrained)'],
       rows: table,
     },
+    // Only the abstract (Springer's page of the chapter, LNCS 6791, pp. 52–59) could be read; no
+    // copy of the paper's tables was found, so their error rates stay unquoted.
     published: {
       paper: 'Masci, Meier, Cireşan & Schmidhuber (2011), "Stacked convolutional auto-encoders for hierarchical feature extraction", ICANN, LNCS 6791 (abstract)',
       setup: 'MNIST and CIFAR-10; a CNN initialised with the filters of a greedily trained stack of max-pooling CAEs, against random init, both trained supervised',

@@ -105,14 +105,19 @@ export const pretrainingVsDataFinding: FindingFn<PretrainingVsDataConfig> = (row
       columns: ['training images', ...nets.map((net) => `${net} test error`), 'pretraining advantage A = random − DBN'],
       rows: table,
     },
+    // Checked against the papers' text: both Erhan abstracts, and the Glorot et al. abstract. The
+    // "nuanced" sentence is in the AISTATS 2010 abstract only, so that paper is named too. No copy of
+    // Glorot et al.'s Table 1 or of Erhan et al.'s figures could be read, hence no number is quoted.
     published: {
       paper:
-        'Erhan, Bengio, Courville, Manzagol, Vincent & Bengio (2010), "Why does unsupervised pre-training help deep learning?", JMLR 11 (abstract; the training-set-size and online ' +
-        'InfiniteMNIST experiments); Glorot, Bordes & Bengio (2011), "Deep sparse rectifier neural networks", AISTATS, JMLR W&CP 15 (abstract; Table 1, depth-3 nets with and without pre-training)',
+        'Erhan, Bengio, Courville, Manzagol, Vincent & Bengio (2010), "Why does unsupervised pre-training help deep learning?", JMLR 11:625–660 (abstract; the training-set-size and online ' +
+        'InfiniteMNIST experiments), and the AISTATS 2010 paper of the same title by Erhan, Courville, Bengio & Vincent, JMLR W&CP 9 (abstract); ' +
+        'Glorot, Bordes & Bengio (2011), "Deep sparse rectifier neural networks", AISTATS, JMLR W&CP 15 (abstract; Table 1, depth-3 nets with and without pre-training)',
       setup: 'MNIST, InfiniteMNIST, CIFAR-10, NISTP, NORB; DBN / denoising-autoencoder pretraining of 1–5 layers; rectifier, tanh and softplus nets of depth 3',
       figure:
         'Erhan et al.: pre-training appears to play predominantly a regularization role, while their results in an online setting, with a virtually unlimited data stream, "point to a ' +
-        'somewhat more nuanced interpretation" (AISTATS 2010 abstract). Glorot et al.: "deep rectifier networks can reach their best performance without requiring any unsupervised ' +
+        'somewhat more nuanced interpretation" (AISTATS 2010 abstract); in the JMLR abstract the evidence "supports a regularization explanation for the effect of pre-training". ' +
+        'Glorot et al.: "deep rectifier networks can reach their best performance without requiring any unsupervised ' +
         'pre-training on purely supervised tasks with large labeled datasets" (abstract); a secondary summary (University of Waterloo STAT946 wiki) reports that on NORB the ' +
         'benefit of pre-training diminished as the training set grew. ' +
         'The per-dataset error rates of Glorot et al. Table 1 and Erhan et al.\'s figures were not verified from the papers for this finding, so no number is quoted.',
