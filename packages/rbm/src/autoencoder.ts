@@ -37,6 +37,7 @@ import {
   type Rng,
 } from '@gradlab/core';
 import { z } from 'zod';
+import { AutoencoderBase, gradientsResult } from './autoencoder-base.js';
 import { trainByBackprop } from './backprop-training.js';
 import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
 import { CONTRACTIVE_ENCODERS, contractivePenalty, jacobianFrobeniusSquared } from './contractive-penalty.js';
@@ -86,7 +87,7 @@ const ENCODER = CONTRACTIVE_ENCODERS.sigmoid;
  * const cae = new Autoencoder({ numVisible: 784, numHidden: 500, contraction: 0.1 }, rng.fork('cae'));
  * cae.meanJacobianNorm(x); // mean ‖J_f(x)‖_F over the rows
  */
-export class Autoencoder {
+export class Autoencoder extends AutoencoderBase {
   /** Input width. */
   readonly numVisible: number;
   /** Hidden width. */
@@ -96,8 +97,7 @@ export class Autoencoder {
   /** Contraction strength λ (0: a plain or denoising autoencoder). */
   readonly contraction: number;
   /** `weight` [V, H], `hiddenBias` [H], `visibleBias` [V]. */
-  readonly params: { weight: tf.Variable; hiddenBias: tf.Variable; visibleBias: tf.Variable };
-  private disposed = false;
+  override readonly params: { weight: tf.Variable; hiddenBias: tf.Variable; visibleBias: tf.Variable };
 
   /**
    * @param config sizes, output activation, initialiser, contraction
@@ -105,6 +105,7 @@ export class Autoencoder {
    * @throws ValidationError naming a bad field
    */
   constructor(config: AutoencoderConfig, rng: Rng) {
+    super('Autoencoder');
     const c = parseOptions('Autoencoder', configSchema, config);
     this.numVisible = c.numVisible;
     this.numHidden = c.numHidden;
@@ -200,16 +201,7 @@ export class Autoencoder {
         stats: tf.stack([tf.div(lossSum, batch), tf.div(reconSum, batch)]),
       };
     });
-    const s = stats.dataSync();
-    stats.dispose();
-    return { loss: s[0]!, reconError: s[1]!, grads, dispose: () => tf.dispose(Object.values(grads)) };
-  }
-
-  /** Frees the parameters. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    tf.dispose(Object.values(this.params));
+    return gradientsResult(grads, stats);
   }
 
   private checkInput(x: tf.Tensor, method: string): void {
@@ -217,10 +209,6 @@ export class Autoencoder {
     if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.shape[1] !== this.numVisible) {
       throw new ShapeError(`Autoencoder.${method}: expected input of shape [batch, ${this.numVisible}], got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`);
     }
-  }
-
-  private checkLive(): void {
-    if (this.disposed) throw new ValidationError('Autoencoder: this model was disposed');
   }
 }
 

@@ -54,6 +54,7 @@ import {
   type Rng,
 } from '@gradlab/core';
 import { z } from 'zod';
+import { AutoencoderBase, gradientsResult } from './autoencoder-base.js';
 import { trainByBackprop } from './backprop-training.js';
 import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';
@@ -167,7 +168,7 @@ export type ConvAutoencoderParams<T extends tf.Tensor = tf.Tensor> = { weight: T
  * trainConvAutoencoder(cae, x, { epochs: 5, noise: 0.25, batchSize: 50 }, rng.fork('train')); // x [n, 28, 28, 1]
  * const h = cae.encode(x); // [n, 28, 28, 16]
  */
-export class ConvAutoencoder {
+export class ConvAutoencoder extends AutoencoderBase {
   /** Input image [H, W, C]. */
   readonly inputShape: readonly [number, number, number];
   /** Code map [h', w', K]. */
@@ -181,8 +182,7 @@ export class ConvAutoencoder {
   /** Output activation. */
   readonly outputActivation: AutoencoderActivation;
   /** `weight` [k, k, C, K], `hiddenBias` [K], `visibleBias` [C]. */
-  readonly params: ConvAutoencoderParams<tf.Variable>;
-  private disposed = false;
+  override readonly params: ConvAutoencoderParams<tf.Variable>;
 
   /**
    * @param config input shape, feature maps, geometry, activations, initialiser
@@ -191,6 +191,7 @@ export class ConvAutoencoder {
    * @throws ValidationError naming a bad field, or a geometry whose decoder would not give back the input size
    */
   constructor(config: ConvAutoencoderConfig, rng: Rng, where = 'ConvAutoencoder') {
+    super('ConvAutoencoder');
     const c = parseOptions(where, configSchema, config);
     const padding = c.padding ?? Math.floor(c.kernelSize / 2);
     this.geometry = Object.freeze({ kernelSize: c.kernelSize, stride: c.stride, padding });
@@ -260,16 +261,7 @@ export class ConvAutoencoder {
       if (recon !== null) (recon as tf.Tensor).dispose();
       return { grads: out, stats };
     });
-    const s = stats.dataSync();
-    stats.dispose();
-    return { loss: s[0]!, reconError: s[1]!, grads, dispose: () => tf.dispose(Object.values(grads)) };
-  }
-
-  /** Frees the parameters. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    tf.dispose(Object.values(this.params));
+    return gradientsResult(grads, stats);
   }
 
   private checkInput(x: tf.Tensor, method: string): void {
@@ -277,10 +269,6 @@ export class ConvAutoencoder {
     if (!(x instanceof tf.Tensor) || x.rank !== 4 || x.shape.slice(1).join(',') !== this.inputShape.join(',')) {
       throw new ShapeError(`ConvAutoencoder.${method}: expected input of shape [batch, ${this.inputShape.join(', ')}], got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`);
     }
-  }
-
-  private checkLive(): void {
-    if (this.disposed) throw new ValidationError('ConvAutoencoder: this model was disposed');
   }
 }
 
