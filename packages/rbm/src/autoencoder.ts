@@ -39,11 +39,13 @@ import {
 import { z } from 'zod';
 import { AutoencoderBase, gradientsResult } from './autoencoder-base.js';
 import { trainByBackprop } from './backprop-training.js';
-import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
+import type { BackpropConfig, BackpropEpochStats, BackpropResult } from './backprop-training.js';
 import { CONTRACTIVE_ENCODERS, contractivePenalty, jacobianFrobeniusSquared } from './contractive-penalty.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';
 import type { AutoencoderActivation, AutoencoderGradients } from './deep-autoencoder.js';
 import { ownVariable } from './rbm.js';
+import { ALONE } from './watched-step.js';
+import type { WatchPlacement } from './watched-step.js';
 
 /** Options of {@link Autoencoder}. */
 export interface AutoencoderConfig {
@@ -216,7 +218,7 @@ export class Autoencoder extends AutoencoderBase {
  * Trains a (denoising) autoencoder by minibatch backpropagation.
  * @param ae the model (updated in place)
  * @param x training data [n, visible], not changed
- * @param config `{ epochs, batchSize = 100, noise = 0 (masking fraction, e.g. 0.25), optimizer = 'sgd', learningRate = 0.1, momentum = 0.9, weightDecay = 0, onEpoch }`
+ * @param config `{ epochs, batchSize = 100, noise = 0 (masking fraction, e.g. 0.25), optimizer = 'sgd', learningRate = 0.1, momentum = 0.9, weightDecay = 0, onEpoch, onStep, watch }`
  * @param rng shuffles from `rng.fork('shuffle/<epoch>')`, masks from `rng.fork('noise')`
  * @returns per-epoch mean loss and reconstruction error
  * @throws ValidationError naming a bad option; ShapeError for data of the wrong shape
@@ -224,5 +226,12 @@ export class Autoencoder extends AutoencoderBase {
  */
 export function trainAutoencoder(ae: Autoencoder, x: tf.Tensor, config: BackpropConfig, rng: Rng): BackpropEpochStats[] {
   if (!(ae instanceof Autoencoder)) throw new ValidationError(`trainAutoencoder: expected ae to be an Autoencoder, got ${typeof ae}`);
-  return trainByBackprop('trainAutoencoder', ae, ae.numVisible, x, config, rng);
+  return trainAutoencoderPlaced(ae, x, config, rng, ALONE).history;
+}
+
+/** {@link trainAutoencoder} as one layer of a stack: its watch rows named and counted by `placement`. */
+export function trainAutoencoderPlaced(ae: Autoencoder, x: tf.Tensor, config: BackpropConfig, rng: Rng, placement: WatchPlacement): BackpropResult {
+  // The watched code h = σ(x̃·W + c) is logistic: f' = h(1 − h), γ = 1/4.
+  const codes = (input: tf.Tensor) => ({ hidden: { value: ae.encode(input), derivative: (h: tf.Tensor) => tf.mul(h, tf.sub(1, h)), gamma: 0.25 } });
+  return trainByBackprop('trainAutoencoder', ae, ae.numVisible, x, config, rng, placement, codes);
 }

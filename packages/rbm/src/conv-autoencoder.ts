@@ -52,14 +52,17 @@ import {
   tf,
   type InitName,
   type Rng,
+  type WatchedActivation,
 } from '@gradlab/core';
 import { z } from 'zod';
 import { AutoencoderBase, gradientsResult } from './autoencoder-base.js';
 import { trainByBackprop } from './backprop-training.js';
-import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
+import type { BackpropConfig, BackpropEpochStats, BackpropResult } from './backprop-training.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';
 import type { AutoencoderActivation, AutoencoderGradients } from './deep-autoencoder.js';
 import { ownVariable } from './rbm.js';
+import { ALONE } from './watched-step.js';
+import type { WatchPlacement } from './watched-step.js';
 
 /** Encoder activations of {@link ConvAutoencoder}. */
 export const CONV_AUTOENCODER_ACTIVATIONS = ['sigmoid', 'tanh', 'relu'] as const;
@@ -305,12 +308,25 @@ export function convAutoencoderLoss(spec: ConvSpec, p: ConvAutoencoderParams, x:
  * `trainAutoencoder`: masks from `rng.fork('noise')`, shuffles from `rng.fork('shuffle/<epoch>')`).
  * @param ae the model (updated in place)
  * @param x training images [n, H, W, C], not changed
- * @param config `{ epochs, batchSize = 100, noise = 0, optimizer = 'sgd', learningRate, momentum = 0.9, weightDecay = 0, onEpoch, onStep }`
+ * @param config `{ epochs, batchSize = 100, noise = 0, optimizer = 'sgd', learningRate, momentum = 0.9, weightDecay = 0, onEpoch, onStep, watch }`
  * @returns per-epoch mean loss and reconstruction error
  * @throws ValidationError naming a bad option; ShapeError for images of the wrong shape
  * @example trainConvAutoencoder(cae, x, { epochs: 5, noise: 0.25, optimizer: 'adam' }, rng.fork('train'))
  */
 export function trainConvAutoencoder(ae: ConvAutoencoder, x: tf.Tensor, config: BackpropConfig, rng: Rng): BackpropEpochStats[] {
   if (!(ae instanceof ConvAutoencoder)) throw new ValidationError(`trainConvAutoencoder: expected ae to be a ConvAutoencoder, got ${typeof ae}`);
-  return trainByBackprop('trainConvAutoencoder', ae, ae.inputShape, x, config, rng);
+  return trainConvAutoencoderPlaced(ae, x, config, rng, ALONE).history;
+}
+
+/** f'(z) of an encoder activation from its output h = φ(z), and γ = sup |f'| (a watcher's saturation). */
+const CODE_DERIVATIVES: Record<ConvAutoencoderActivation, Pick<WatchedActivation, 'derivative' | 'gamma'>> = {
+  sigmoid: { derivative: (h) => tf.mul(h, tf.sub(1, h)), gamma: 0.25 },
+  tanh: { derivative: (h) => tf.sub(1, tf.square(h)), gamma: 1 },
+  relu: { derivative: (h) => tf.cast(tf.greater(h, 0), 'float32'), gamma: 1 },
+};
+
+/** {@link trainConvAutoencoder} as one layer of a stack: its watch rows named and counted by `placement`. */
+export function trainConvAutoencoderPlaced(ae: ConvAutoencoder, x: tf.Tensor, config: BackpropConfig, rng: Rng, placement: WatchPlacement): BackpropResult {
+  const codes = (input: tf.Tensor) => ({ hidden: { value: ae.encode(input), ...CODE_DERIVATIVES[ae.activation] } });
+  return trainByBackprop('trainConvAutoencoder', ae, ae.inputShape, x, config, rng, placement, codes);
 }

@@ -311,7 +311,7 @@ export class DeepAutoencoder extends AutoencoderBase {
  * with momentum by default; Hinton & Salakhutdinov used conjugate gradients).
  * @param ae the model (updated in place)
  * @param x training data [n, visible], not changed
- * @param config `{ epochs, batchSize = 100, optimizer = 'sgd', learningRate, momentum = 0.9, weightDecay = 0, noise = 0, onEpoch, onStep }`
+ * @param config `{ epochs, batchSize = 100, optimizer = 'sgd', learningRate, momentum = 0.9, weightDecay = 0, noise = 0, onEpoch, onStep, watch }`
  * @param rng shuffles from `rng.fork('shuffle/<epoch>')`, noise from `rng.fork('noise')`
  * @returns per-epoch mean loss and reconstruction error
  * @throws ValidationError naming a bad option; ShapeError for data of the wrong shape
@@ -319,5 +319,5 @@ export class DeepAutoencoder extends AutoencoderBase {
  */
 export function fineTuneAutoencoder(ae: DeepAutoencoder, x: tf.Tensor, config: BackpropConfig, rng: Rng): BackpropEpochStats[] {
   if (!(ae instanceof DeepAutoencoder)) throw new ValidationError(`fineTuneAutoencoder: expected ae to be a DeepAutoencoder, got ${typeof ae}`);
-  return trainByBackprop('fineTuneAutoencoder', ae, ae.layerSizes[0]!, x, config, rng);
+  return trainByBackprop('fineTuneAutoencoder', ae, ae.layerSizes[0]!, x, config, rng).history;
 }

@@ -34,7 +34,7 @@ import {
   type Rng,
 } from '@gradlab/core';
 import { z } from 'zod';
-import { Autoencoder, trainAutoencoder } from './autoencoder.js';
+import { Autoencoder, trainAutoencoderPlaced } from './autoencoder.js';
 import { AutoencoderStack } from './autoencoder-stack.js';
 import type { StackLayerHistory } from './autoencoder-stack.js';
 import type { AutoencoderConfig } from './autoencoder.js';
@@ -64,7 +64,13 @@ const schema = z.strictObject({
   contraction: z.union([nonNegativeNumber(), z.array(nonNegativeNumber())], { error: 'a finite number >= 0 or an array of them, one per autoencoder' }).optional(),
 });
 
-/** Options of {@link StackedAutoencoder.pretrain}: `trainAutoencoder`'s, shared by all layers, with per-layer overrides. */
+/**
+ * Options of {@link StackedAutoencoder.pretrain} (and `StackedConvAutoencoder.pretrain`): `trainAutoencoder`'s,
+ * shared by all layers, with per-layer overrides. With `watch`, one watcher records every layer:
+ * autoencoder l's rows are named `layer{l}.weight`, `layer{l}.hiddenBias`, `layer{l}.visibleBias`,
+ * `layer{l}.hidden` (l 0-based, as `onEpoch`'s `layer`), and `step` counts the steps of the whole
+ * pretraining, so layer l's first step comes right after layer l − 1's last.
+ */
 export interface StackedPretrainConfig extends Omit<BackpropConfig, 'onEpoch'> {
   /** Per-layer overrides, e.g. `[{ noise: 0.1 }, { noise: 0.25 }]`. */
   layers?: Partial<Omit<BackpropConfig, 'onEpoch'>>[];
@@ -127,7 +133,7 @@ export class StackedAutoencoder extends AutoencoderStack<Autoencoder> {
    * @returns each layer's epoch history
    */
   pretrain(x: tf.Tensor, config: StackedPretrainConfig, rng: Rng): StackLayerHistory[] {
-    return this.pretrainLayers(x, config, rng, trainAutoencoder, (l, input) => mapRows(input, (rows) => this.layers[l]!.encode(rows)));
+    return this.pretrainLayers(x, config, rng, trainAutoencoderPlaced, (l, input) => mapRows(input, (rows) => this.layers[l]!.encode(rows)));
   }
 
   /**

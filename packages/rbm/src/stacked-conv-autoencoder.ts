@@ -36,7 +36,7 @@ import {
   type Rng,
 } from '@gradlab/core';
 import { z } from 'zod';
-import { ConvAutoencoder, CONV_AUTOENCODER_ACTIVATIONS, CONV_AUTOENCODER_DEFAULTS, trainConvAutoencoder } from './conv-autoencoder.js';
+import { ConvAutoencoder, CONV_AUTOENCODER_ACTIVATIONS, CONV_AUTOENCODER_DEFAULTS, trainConvAutoencoderPlaced } from './conv-autoencoder.js';
 import type { ConvAutoencoderActivation } from './conv-autoencoder.js';
 import { AutoencoderStack } from './autoencoder-stack.js';
 import type { StackLayerHistory } from './autoencoder-stack.js';
@@ -166,7 +166,7 @@ export class StackedConvAutoencoder extends AutoencoderStack<ConvAutoencoder> {
    * @returns each layer's epoch history
    */
   pretrain(x: tf.Tensor, config: StackedPretrainConfig, rng: Rng): StackLayerHistory[] {
-    return this.pretrainLayers(x, config, rng, trainConvAutoencoder, (l, input) => this.upLayer(l, input, true));
+    return this.pretrainLayers(x, config, rng, trainConvAutoencoderPlaced, (l, input) => this.upLayer(l, input, true));
   }
 
   /**
