@@ -37,12 +37,15 @@ import {
   type Rng,
 } from '@gradlab/core';
 import { z } from 'zod';
+import { AutoencoderBase, gradientsResult } from './autoencoder-base.js';
 import { trainByBackprop } from './backprop-training.js';
-import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
+import type { BackpropConfig, BackpropEpochStats, BackpropResult } from './backprop-training.js';
 import { CONTRACTIVE_ENCODERS, contractivePenalty, jacobianFrobeniusSquared } from './contractive-penalty.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';
 import type { AutoencoderActivation, AutoencoderGradients } from './deep-autoencoder.js';
 import { ownVariable } from './rbm.js';
+import { ALONE } from './watched-step.js';
+import type { WatchPlacement } from './watched-step.js';
 
 /** Options of {@link Autoencoder}. */
 export interface AutoencoderConfig {
@@ -86,7 +89,7 @@ const ENCODER = CONTRACTIVE_ENCODERS.sigmoid;
  * const cae = new Autoencoder({ numVisible: 784, numHidden: 500, contraction: 0.1 }, rng.fork('cae'));
  * cae.meanJacobianNorm(x); // mean ‖J_f(x)‖_F over the rows
  */
-export class Autoencoder {
+export class Autoencoder extends AutoencoderBase {
   /** Input width. */
   readonly numVisible: number;
   /** Hidden width. */
@@ -96,8 +99,7 @@ export class Autoencoder {
   /** Contraction strength λ (0: a plain or denoising autoencoder). */
   readonly contraction: number;
   /** `weight` [V, H], `hiddenBias` [H], `visibleBias` [V]. */
-  readonly params: { weight: tf.Variable; hiddenBias: tf.Variable; visibleBias: tf.Variable };
-  private disposed = false;
+  override readonly params: { weight: tf.Variable; hiddenBias: tf.Variable; visibleBias: tf.Variable };
 
   /**
    * @param config sizes, output activation, initialiser, contraction
@@ -105,6 +107,7 @@ export class Autoencoder {
    * @throws ValidationError naming a bad field
    */
   constructor(config: AutoencoderConfig, rng: Rng) {
+    super('Autoencoder');
     const c = parseOptions('Autoencoder', configSchema, config);
     this.numVisible = c.numVisible;
     this.numHidden = c.numHidden;
@@ -200,16 +203,7 @@ export class Autoencoder {
         stats: tf.stack([tf.div(lossSum, batch), tf.div(reconSum, batch)]),
       };
     });
-    const s = stats.dataSync();
-    stats.dispose();
-    return { loss: s[0]!, reconError: s[1]!, grads, dispose: () => tf.dispose(Object.values(grads)) };
-  }
-
-  /** Frees the parameters. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    tf.dispose(Object.values(this.params));
+    return gradientsResult(grads, stats);
   }
 
   private checkInput(x: tf.Tensor, method: string): void {
@@ -218,17 +212,13 @@ export class Autoencoder {
       throw new ShapeError(`Autoencoder.${method}: expected input of shape [batch, ${this.numVisible}], got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`);
     }
   }
-
-  private checkLive(): void {
-    if (this.disposed) throw new ValidationError('Autoencoder: this model was disposed');
-  }
 }
 
 /**
  * Trains a (denoising) autoencoder by minibatch backpropagation.
  * @param ae the model (updated in place)
  * @param x training data [n, visible], not changed
- * @param config `{ epochs, batchSize = 100, noise = 0 (masking fraction, e.g. 0.25), optimizer = 'sgd', learningRate = 0.1, momentum = 0.9, weightDecay = 0, onEpoch }`
+ * @param config `{ epochs, batchSize = 100, noise = 0 (masking fraction, e.g. 0.25), optimizer = 'sgd', learningRate = 0.1, momentum = 0.9, weightDecay = 0, onEpoch, onStep, watch }`
  * @param rng shuffles from `rng.fork('shuffle/<epoch>')`, masks from `rng.fork('noise')`
  * @returns per-epoch mean loss and reconstruction error
  * @throws ValidationError naming a bad option; ShapeError for data of the wrong shape
@@ -236,5 +226,12 @@ export class Autoencoder {
  */
 export function trainAutoencoder(ae: Autoencoder, x: tf.Tensor, config: BackpropConfig, rng: Rng): BackpropEpochStats[] {
   if (!(ae instanceof Autoencoder)) throw new ValidationError(`trainAutoencoder: expected ae to be an Autoencoder, got ${typeof ae}`);
-  return trainByBackprop('trainAutoencoder', ae, ae.numVisible, x, config, rng);
+  return trainAutoencoderPlaced(ae, x, config, rng, ALONE).history;
+}
+
+/** {@link trainAutoencoder} as one layer of a stack: its watch rows named and counted by `placement`. */
+export function trainAutoencoderPlaced(ae: Autoencoder, x: tf.Tensor, config: BackpropConfig, rng: Rng, placement: WatchPlacement): BackpropResult {
+  // The watched code h = σ(x̃·W + c) is logistic: f' = h(1 − h), γ = 1/4.
+  const codes = (input: tf.Tensor) => ({ hidden: { value: ae.encode(input), derivative: (h: tf.Tensor) => tf.mul(h, tf.sub(1, h)), gamma: 0.25 } });
+  return trainByBackprop('trainAutoencoder', ae, ae.numVisible, x, config, rng, placement, codes);
 }

@@ -2,7 +2,8 @@
  * The minibatch loop shared by the autoencoders: shuffled minibatches cut once per epoch,
  * optional masking noise on the input (the denoising criterion of Vincent et al. 2008: each
  * input component is set to 0 with probability `noise`, the target stays clean), one optimiser
- * step per minibatch (core SGD with momentum, or Adam), a callback per epoch.
+ * step per minibatch (core SGD with momentum, or Adam), a callback per epoch, and an optional
+ * `watch` (core's `Watcher`) that records every N-th step per parameter without changing it.
  *
  * References: P. Vincent, H. Larochelle, Y. Bengio & P.-A. Manzagol (2008), "Extracting and
  * composing robust features with denoising autoencoders", ICML; G. E. Hinton & R. R.
@@ -23,8 +24,12 @@ import {
   type Optimizer,
   type Rng,
   type StepReport,
+  type WatchedActivation,
+  type Watcher,
 } from '@gradlab/core';
 import { z } from 'zod';
+import { ALONE, isRecorded, watchSchema, watchedStep } from './watched-step.js';
+import type { WatchPlacement } from './watched-step.js';
 
 /** A model trained by backpropagation on reconstruction. */
 export interface ReconstructionModel {
@@ -57,6 +62,16 @@ export interface BackpropConfig {
   onEpoch?: (stats: BackpropEpochStats) => void | 'stop';
   /** Called after every step with the optimiser's report (gradient norm before clipping, …). */
   onStep?: (report: StepReport & { step: number; loss: number }) => void;
+  /**
+   * Per-parameter instrumentation (core's `watch({ every, ... })`): the optimiser steps whose
+   * 0-based index in the run (`onStep`'s `step`) it records give a row per parameter, named as
+   * the model's `params` — θ before the step, ∂loss/∂θ of the minibatch (before weight decay),
+   * Δθ — and, for `Autoencoder` and `ConvAutoencoder`, an activation row `hidden`: the code of
+   * the (masked) minibatch at those weights, from an extra encoder pass on recorded steps only,
+   * with its saturation. Read the rows with `watcher.drain()`. It draws no random numbers: the
+   * run is bit for bit the same with and without it.
+   */
+  watch?: Watcher;
 }
 
 /** What `onEpoch` receives. */
@@ -85,6 +100,7 @@ export const backpropSchema = z.strictObject({
   noise: unitInterval().optional(),
   onEpoch: z.custom<BackpropConfig['onEpoch']>((v) => typeof v === 'function', { error: 'a function' }).optional(),
   onStep: z.custom<BackpropConfig['onStep']>((v) => typeof v === 'function', { error: 'a function' }).optional(),
+  watch: watchSchema().optional(),
 });
 
 /**
@@ -107,13 +123,35 @@ export function makeOptimizer(c: { optimizer?: 'sgd' | 'adam'; learningRate?: nu
   return new SGD({ learningRate: c.learningRate ?? BACKPROP_DEFAULTS.sgdLearningRate, momentum: c.momentum ?? BACKPROP_DEFAULTS.momentum, weightDecay });
 }
 
+/** The hidden activations a watcher records for an input; the caller disposes their tensors. */
+export type WatchedCodes = (input: tf.Tensor) => Record<string, WatchedActivation>;
+
+/** What {@link trainByBackprop} returns. */
+export interface BackpropResult {
+  /** Per-epoch statistics. */
+  history: BackpropEpochStats[];
+  /** Optimiser steps taken. */
+  steps: number;
+}
+
 /**
  * Trains `model` on reconstructing the rows of x (see the file comment).
  * @param where the caller's name, for messages
  * @param inputShape the model's input width, or the shape of one example (an image [h, w, c]), checked against x
- * @returns per-epoch statistics
+ * @param placement where the watch rows go (a layer of a stack: `layer{l}.` names, steps after the lower layers')
+ * @param codes the activations to watch for a (masked) input; none without it
+ * @returns per-epoch statistics and the number of steps
  */
-export function trainByBackprop(where: string, model: ReconstructionModel, inputShape: number | readonly number[], x: tf.Tensor, config: BackpropConfig, rng: Rng): BackpropEpochStats[] {
+export function trainByBackprop(
+  where: string,
+  model: ReconstructionModel,
+  inputShape: number | readonly number[],
+  x: tf.Tensor,
+  config: BackpropConfig,
+  rng: Rng,
+  placement: WatchPlacement = ALONE,
+  codes?: WatchedCodes,
+): BackpropResult {
   const c = parseOptions(where, backpropSchema, config);
   const example = typeof inputShape === 'number' ? [inputShape] : [...inputShape];
   if (!(x instanceof tf.Tensor) || x.shape.slice(1).join(',') !== example.join(',')) {
@@ -136,7 +174,14 @@ export function trainByBackprop(where: string, model: ReconstructionModel, input
         for (const b of batches) {
           const input = noise > 0 ? maskingNoise(b, noise, noiseRng) : b;
           const g = model.gradients(input, b);
-          const report = optimizer.step(model.params, g.grads);
+          // The code at the weights the gradient was taken at: computed before the step, on recorded steps only.
+          const acts = codes !== undefined && isRecorded(c.watch, placement, step) ? codes(input) : undefined;
+          let report: StepReport;
+          try {
+            report = watchedStep(c.watch, placement, step, () => ({ params: model.params, grads: g.grads, ...(acts ? { activations: acts } : {}) }), () => optimizer.step(model.params, g.grads));
+          } finally {
+            for (const a of Object.values(acts ?? {})) tf.dispose([a.value, ...(a.derivative instanceof tf.Tensor ? [a.derivative] : [])]);
+          }
           g.dispose();
           if (input !== b) input.dispose();
           const n = b.shape[0]!;
@@ -156,5 +201,5 @@ export function trainByBackprop(where: string, model: ReconstructionModel, input
   } finally {
     optimizer.dispose();
   }
-  return history;
+  return { history, steps: step };
 }

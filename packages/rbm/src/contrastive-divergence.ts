@@ -40,10 +40,14 @@ import {
   positiveNumber,
   tf,
   type Rng,
+  type WatchedActivation,
+  type Watcher,
 } from '@gradlab/core';
 import { z } from 'zod';
 import { RBM, RBM_PARAM_NAMES } from './rbm.js';
 import type { RBMParams } from './rbm.js';
+import { ALONE, isRecorded, watchedStep } from './watched-step.js';
+import type { WatchPlacement } from './watched-step.js';
 
 /** Training methods: contrastive divergence, persistent CD, fast-weights persistent CD. */
 export const CD_METHODS = ['cd', 'pcd', 'fpcd'] as const;
@@ -255,14 +259,16 @@ export class ContrastiveDivergence {
   private reconCount = 0;
   private updates = 0;
   private disposed = false;
+  private readonly watch: { watcher: Watcher; placement: WatchPlacement } | undefined;
 
   /**
    * @param rbm the model to train (its parameters are updated in place)
    * @param config see {@link ContrastiveDivergenceConfig}
+   * @param watch internal: `trainRBM`'s `watch` option, with where this trainer's rows go
    * @throws ValidationError naming a bad field, e.g.
    *   `ContrastiveDivergence: expected k to be a positive integer, got 0`
    */
-  constructor(rbm: RBM, config: ContrastiveDivergenceConfig = {}) {
+  constructor(rbm: RBM, config: ContrastiveDivergenceConfig = {}, watch?: { watcher: Watcher; placement: WatchPlacement }) {
     if (!(rbm instanceof RBM)) throw new ValidationError(`ContrastiveDivergence: expected rbm to be an RBM (BernoulliRBM, GaussianBernoulliRBM or BernoulliGaussianRBM), got ${typeof rbm}`);
     const c = parseOptions('ContrastiveDivergence', cdSchema, config);
     this.rbm = rbm;
@@ -283,6 +289,7 @@ export class ContrastiveDivergence {
       throw new ValidationError(`ContrastiveDivergence: numChains applies to method "pcd" or "fpcd", got method "cd"`);
     }
     this.optimizer = new SGD({ learningRate: lr, momentum: () => this.mu });
+    this.watch = watch;
   }
 
   /** Learning rate of the next update (settable between steps, e.g. for a decay schedule). */
@@ -327,7 +334,8 @@ export class ContrastiveDivergence {
     this.rbm.checkVisible(v0, 'ContrastiveDivergence.step');
     const batch = v0.shape[0]!;
     if (batch === 0) throw new ShapeError('ContrastiveDivergence.step: expected a minibatch of at least one row, got 0 rows');
-    const grads = tf.tidy(() => {
+    const watched = isRecorded(this.watch?.watcher, this.watch?.placement ?? ALONE, this.updates);
+    const { grads, hidden } = tf.tidy(() => {
       let h0: tf.Tensor2D;
       let vNeg: tf.Tensor2D;
       let recon: tf.Scalar | undefined;
@@ -350,10 +358,20 @@ export class ContrastiveDivergence {
       const d = ascentDirection(this.rbm, v0 as tf.Tensor2D, h0, vNeg);
       if (this.method === 'fpcd') this.updateFastWeights(d);
       if (recon !== undefined) this.addRecon(recon, batch);
-      return this.lossGradient(d, v0 as tf.Tensor2D, h0);
+      // P(h | v0) leaves the scope only for a watcher's recorded step.
+      return { grads: this.lossGradient(d, v0 as tf.Tensor2D, h0), hidden: watched ? h0 : undefined };
     });
-    this.optimizer.step(this.rbm.params, grads);
-    tf.dispose(Object.values(grads));
+    try {
+      watchedStep(
+        this.watch?.watcher,
+        this.watch?.placement ?? ALONE,
+        this.updates,
+        () => ({ params: this.rbm.params, grads, activations: { hidden: this.hiddenActivation(hidden!) } }),
+        () => this.optimizer.step(this.rbm.params, grads),
+      );
+    } finally {
+      tf.dispose([...Object.values(grads), ...(hidden === undefined ? [] : [hidden])]);
+    }
     this.updates += 1;
   }
 
@@ -433,6 +451,12 @@ export class ContrastiveDivergence {
     for (const name of RBM_PARAM_NAMES) {
       fast[name].assign(tf.add(tf.mul(fast[name], this.fastWeightDecay), tf.mul(d[name], this.fastLearningRate)));
     }
+  }
+
+  /** P(h | v0) for a watcher: binary hidden units are logistic (f' = h(1 − h), γ = 1/4); linear ones get no saturation. */
+  private hiddenActivation(h: tf.Tensor): WatchedActivation {
+    if (this.rbm.hiddenType !== 'bernoulli') return { value: h };
+    return { value: h, derivative: (p) => tf.mul(p, tf.sub(1, p)), gamma: 0.25 };
   }
 
   private addRecon(recon: tf.Scalar, batch: number): void {

@@ -52,13 +52,17 @@ import {
   tf,
   type InitName,
   type Rng,
+  type WatchedActivation,
 } from '@gradlab/core';
 import { z } from 'zod';
+import { AutoencoderBase, gradientsResult } from './autoencoder-base.js';
 import { trainByBackprop } from './backprop-training.js';
-import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
+import type { BackpropConfig, BackpropEpochStats, BackpropResult } from './backprop-training.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';
 import type { AutoencoderActivation, AutoencoderGradients } from './deep-autoencoder.js';
 import { ownVariable } from './rbm.js';
+import { ALONE } from './watched-step.js';
+import type { WatchPlacement } from './watched-step.js';
 
 /** Encoder activations of {@link ConvAutoencoder}. */
 export const CONV_AUTOENCODER_ACTIVATIONS = ['sigmoid', 'tanh', 'relu'] as const;
@@ -167,7 +171,7 @@ export type ConvAutoencoderParams<T extends tf.Tensor = tf.Tensor> = { weight: T
  * trainConvAutoencoder(cae, x, { epochs: 5, noise: 0.25, batchSize: 50 }, rng.fork('train')); // x [n, 28, 28, 1]
  * const h = cae.encode(x); // [n, 28, 28, 16]
  */
-export class ConvAutoencoder {
+export class ConvAutoencoder extends AutoencoderBase {
   /** Input image [H, W, C]. */
   readonly inputShape: readonly [number, number, number];
   /** Code map [h', w', K]. */
@@ -181,8 +185,7 @@ export class ConvAutoencoder {
   /** Output activation. */
   readonly outputActivation: AutoencoderActivation;
   /** `weight` [k, k, C, K], `hiddenBias` [K], `visibleBias` [C]. */
-  readonly params: ConvAutoencoderParams<tf.Variable>;
-  private disposed = false;
+  override readonly params: ConvAutoencoderParams<tf.Variable>;
 
   /**
    * @param config input shape, feature maps, geometry, activations, initialiser
@@ -191,6 +194,7 @@ export class ConvAutoencoder {
    * @throws ValidationError naming a bad field, or a geometry whose decoder would not give back the input size
    */
   constructor(config: ConvAutoencoderConfig, rng: Rng, where = 'ConvAutoencoder') {
+    super('ConvAutoencoder');
     const c = parseOptions(where, configSchema, config);
     const padding = c.padding ?? Math.floor(c.kernelSize / 2);
     this.geometry = Object.freeze({ kernelSize: c.kernelSize, stride: c.stride, padding });
@@ -260,16 +264,7 @@ export class ConvAutoencoder {
       if (recon !== null) (recon as tf.Tensor).dispose();
       return { grads: out, stats };
     });
-    const s = stats.dataSync();
-    stats.dispose();
-    return { loss: s[0]!, reconError: s[1]!, grads, dispose: () => tf.dispose(Object.values(grads)) };
-  }
-
-  /** Frees the parameters. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    tf.dispose(Object.values(this.params));
+    return gradientsResult(grads, stats);
   }
 
   private checkInput(x: tf.Tensor, method: string): void {
@@ -277,10 +272,6 @@ export class ConvAutoencoder {
     if (!(x instanceof tf.Tensor) || x.rank !== 4 || x.shape.slice(1).join(',') !== this.inputShape.join(',')) {
       throw new ShapeError(`ConvAutoencoder.${method}: expected input of shape [batch, ${this.inputShape.join(', ')}], got ${x instanceof tf.Tensor ? `[${x.shape}]` : typeof x}`);
     }
-  }
-
-  private checkLive(): void {
-    if (this.disposed) throw new ValidationError('ConvAutoencoder: this model was disposed');
   }
 }
 
@@ -317,12 +308,25 @@ export function convAutoencoderLoss(spec: ConvSpec, p: ConvAutoencoderParams, x:
  * `trainAutoencoder`: masks from `rng.fork('noise')`, shuffles from `rng.fork('shuffle/<epoch>')`).
  * @param ae the model (updated in place)
  * @param x training images [n, H, W, C], not changed
- * @param config `{ epochs, batchSize = 100, noise = 0, optimizer = 'sgd', learningRate, momentum = 0.9, weightDecay = 0, onEpoch, onStep }`
+ * @param config `{ epochs, batchSize = 100, noise = 0, optimizer = 'sgd', learningRate, momentum = 0.9, weightDecay = 0, onEpoch, onStep, watch }`
  * @returns per-epoch mean loss and reconstruction error
  * @throws ValidationError naming a bad option; ShapeError for images of the wrong shape
  * @example trainConvAutoencoder(cae, x, { epochs: 5, noise: 0.25, optimizer: 'adam' }, rng.fork('train'))
  */
 export function trainConvAutoencoder(ae: ConvAutoencoder, x: tf.Tensor, config: BackpropConfig, rng: Rng): BackpropEpochStats[] {
   if (!(ae instanceof ConvAutoencoder)) throw new ValidationError(`trainConvAutoencoder: expected ae to be a ConvAutoencoder, got ${typeof ae}`);
-  return trainByBackprop('trainConvAutoencoder', ae, ae.inputShape, x, config, rng);
+  return trainConvAutoencoderPlaced(ae, x, config, rng, ALONE).history;
+}
+
+/** f'(z) of an encoder activation from its output h = φ(z), and γ = sup |f'| (a watcher's saturation). */
+const CODE_DERIVATIVES: Record<ConvAutoencoderActivation, Pick<WatchedActivation, 'derivative' | 'gamma'>> = {
+  sigmoid: { derivative: (h) => tf.mul(h, tf.sub(1, h)), gamma: 0.25 },
+  tanh: { derivative: (h) => tf.sub(1, tf.square(h)), gamma: 1 },
+  relu: { derivative: (h) => tf.cast(tf.greater(h, 0), 'float32'), gamma: 1 },
+};
+
+/** {@link trainConvAutoencoder} as one layer of a stack: its watch rows named and counted by `placement`. */
+export function trainConvAutoencoderPlaced(ae: ConvAutoencoder, x: tf.Tensor, config: BackpropConfig, rng: Rng, placement: WatchPlacement): BackpropResult {
+  const codes = (input: tf.Tensor) => ({ hidden: { value: ae.encode(input), ...CODE_DERIVATIVES[ae.activation] } });
+  return trainByBackprop('trainConvAutoencoder', ae, ae.inputShape, x, config, rng, placement, codes);
 }

@@ -21,13 +21,19 @@
 import { ValidationError, tf, type Rng } from '@gradlab/core';
 import type { DBM } from './deep-boltzmann-machine.js';
 import { setVisibleBiasFromData } from './deep-belief-net.js';
-import type { DBNLayerTrainConfig, DBNPretrainResult } from './deep-belief-net.js';
+import type { DBNLayerTrainConfig, DBNPretrainConfig, DBNPretrainResult } from './deep-belief-net.js';
 import { ReplicatedRBM } from './replicated-rbm.js';
 import { mapRows } from './row-chunks.js';
-import { trainRBM } from './train-rbm.js';
+import { trainRBMPlaced } from './train-rbm.js';
 import type { RBMEpochStats, TrainRBMConfig } from './train-rbm.js';
+import { layerPlacement } from './watched-step.js';
 
-/** Options of {@link DBM.pretrain}: `trainRBM`'s for both RBMs, per-layer overrides, a callback. */
+/**
+ * Options of {@link DBM.pretrain}: `trainRBM`'s for both RBMs, per-layer overrides, a callback.
+ * With `watch`, the bottom RBM's rows are named `layer0.*` and the top one's `layer1.*` (their own
+ * parameters before composition: the top RBM's `visibleBias` is b′ of h1), and `step` counts the
+ * updates of both, as {@link DBNPretrainConfig} describes.
+ */
 export interface DBMPretrainConfig extends DBNLayerTrainConfig {
   /** Overrides for [bottom, top], e.g. `[{}, { learningRate: 0.02 }]`. */
   layers?: Partial<DBNLayerTrainConfig>[];
@@ -56,11 +62,13 @@ export function pretrainDBM(dbm: DBM, x: tf.Tensor, config: DBMPretrainConfig, r
   const top = new ReplicatedRBM({ params: { weight: dbm.weight2, visibleBias: dbm.hiddenBias1, hiddenBias: dbm.hiddenBias2 }, replicated: 'hidden' });
   const out: DBNPretrainResult = { layers: [] };
   let features: tf.Tensor2D | undefined;
+  let updates = 0;
   try {
     const train = (rbm: ReplicatedRBM, input: tf.Tensor, l: number) => {
       const layerConfig: TrainRBMConfig = { ...shared, ...(overrides[l] ?? {}) };
       if (onEpoch !== undefined) layerConfig.onEpoch = (s) => onEpoch({ ...s, layer: l });
-      const { history } = trainRBM(rbm, input, layerConfig, rng.fork(`layer${l}`));
+      const { history, steps } = trainRBMPlaced(rbm, input, layerConfig, rng.fork(`layer${l}`), layerPlacement(l, updates));
+      updates += steps;
       out.layers.push({ layer: l, history });
     };
     if (initVisibleBias) setVisibleBiasFromData(bottom, x);

@@ -42,6 +42,7 @@ import {
   type InitName,
 } from '@gradlab/core';
 import { z } from 'zod';
+import { AutoencoderBase, gradientsResult } from './autoencoder-base.js';
 import { trainByBackprop } from './backprop-training.js';
 import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
 import { ownVariable } from './rbm.js';
@@ -106,7 +107,7 @@ export interface AutoencoderGradients {
  * fineTuneAutoencoder(ae, x, { epochs: 10, learningRate: 0.01 }, rng.fork('fine-tune'));
  * const code = ae.encode(x); // [n, 30]
  */
-export class DeepAutoencoder {
+export class DeepAutoencoder extends AutoencoderBase {
   /** Encoder sizes [visible, …, code]. */
   readonly layerSizes: readonly number[];
   /** Code layer activation. */
@@ -114,9 +115,8 @@ export class DeepAutoencoder {
   /** Output activation. */
   readonly outputActivation: AutoencoderActivation;
   /** Trainable parameters by name. */
-  readonly params: Record<string, tf.Variable>;
+  override readonly params: Record<string, tf.Variable>;
   private readonly layers: Layer[];
-  private disposed = false;
 
   /**
    * @param config sizes, activations and initialiser (see {@link DeepAutoencoderConfig})
@@ -124,6 +124,7 @@ export class DeepAutoencoder {
    * @throws ValidationError naming a bad field
    */
   constructor(config: DeepAutoencoderConfig, rng: Rng) {
+    super('DeepAutoencoder');
     const c = parseOptions('DeepAutoencoder', configSchema, config);
     this.layerSizes = Object.freeze([...c.layerSizes]);
     this.codeActivation = c.codeActivation ?? DEEP_AUTOENCODER_DEFAULTS.codeActivation;
@@ -280,16 +281,7 @@ export class DeepAutoencoder {
       const stats = tf.stack([tf.div(lossSum, batch), tf.div(reconSum, batch)]);
       return { grads: out, stats };
     });
-    const s = stats.dataSync();
-    stats.dispose();
-    return { loss: s[0]!, reconError: s[1]!, grads, dispose: () => tf.dispose(Object.values(grads)) };
-  }
-
-  /** Frees every parameter. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    tf.dispose(Object.values(this.params));
+    return gradientsResult(grads, stats);
   }
 
   /** Activations from layer `from` (exclusive input) through layer `to` − 1; element 0 is the input. Call inside tidy. */
@@ -312,10 +304,6 @@ export class DeepAutoencoder {
       throw new ShapeError(`DeepAutoencoder.${method}: expected input of shape [batch, ${this.layerSizes[0]}], got [${x.shape}]`);
     }
   }
-
-  private checkLive(): void {
-    if (this.disposed) throw new ValidationError('DeepAutoencoder: this model was disposed');
-  }
 }
 
 /**
@@ -323,7 +311,7 @@ export class DeepAutoencoder {
  * with momentum by default; Hinton & Salakhutdinov used conjugate gradients).
  * @param ae the model (updated in place)
  * @param x training data [n, visible], not changed
- * @param config `{ epochs, batchSize = 100, optimizer = 'sgd', learningRate, momentum = 0.9, weightDecay = 0, noise = 0, onEpoch, onStep }`
+ * @param config `{ epochs, batchSize = 100, optimizer = 'sgd', learningRate, momentum = 0.9, weightDecay = 0, noise = 0, onEpoch, onStep, watch }`
  * @param rng shuffles from `rng.fork('shuffle/<epoch>')`, noise from `rng.fork('noise')`
  * @returns per-epoch mean loss and reconstruction error
  * @throws ValidationError naming a bad option; ShapeError for data of the wrong shape
@@ -331,5 +319,5 @@ export class DeepAutoencoder {
  */
 export function fineTuneAutoencoder(ae: DeepAutoencoder, x: tf.Tensor, config: BackpropConfig, rng: Rng): BackpropEpochStats[] {
   if (!(ae instanceof DeepAutoencoder)) throw new ValidationError(`fineTuneAutoencoder: expected ae to be a DeepAutoencoder, got ${typeof ae}`);
-  return trainByBackprop('fineTuneAutoencoder', ae, ae.layerSizes[0]!, x, config, rng);
+  return trainByBackprop('fineTuneAutoencoder', ae, ae.layerSizes[0]!, x, config, rng).history;
 }

@@ -41,10 +41,11 @@ import { HIDDEN_TYPES, VISIBLE_TYPES } from './rbm.js';
 import type { HiddenType, RBM, VisibleType } from './rbm.js';
 import { VISIBLE_MEAN_EPSILON } from './rbm-init.js';
 import { mapRows } from './row-chunks.js';
-import { trainRBM } from './train-rbm.js';
+import { trainRBMPlaced } from './train-rbm.js';
 import type { RBMEpochStats, TrainRBMConfig } from './train-rbm.js';
 import { unrollToMLP } from './unroll-mlp.js';
 import type { ToMLPOptions } from './unroll-mlp.js';
+import { layerPlacement } from './watched-step.js';
 
 /** Options of {@link DBN}. */
 export interface DBNConfig {
@@ -68,7 +69,12 @@ const dbnSchema = z.strictObject({
 /** Training options of one layer (all of `trainRBM`'s but the callback). */
 export type DBNLayerTrainConfig = Omit<TrainRBMConfig, 'onEpoch'>;
 
-/** Options of {@link DBN.pretrain}. */
+/**
+ * Options of {@link DBN.pretrain}. With `watch`, one watcher records every layer: RBM l's rows are
+ * named `layer{l}.weight`, `layer{l}.visibleBias`, `layer{l}.hiddenBias`, `layer{l}.hidden` (l 0-based,
+ * as `onEpoch`'s `layer`), and `step` counts the updates of the whole pretraining, so RBM l's first
+ * update comes right after RBM l − 1's last (a per-layer `watch` override records that layer only).
+ */
 export interface DBNPretrainConfig extends DBNLayerTrainConfig {
   /** Per-layer overrides of the options above, e.g. `[{}, {}, { learningRate: 0.001 }]` for a linear code layer. */
   layers?: Partial<DBNLayerTrainConfig>[];
@@ -136,7 +142,7 @@ export class DBN {
   /**
    * Greedy layer-wise pretraining: RBM l is trained by `trainRBM` on E[h | ·] of RBM l − 1 for x.
    * @param x training data [n, V] (not changed)
-   * @param config `trainRBM` options for every layer, `layers` per-layer overrides, `initVisibleBias`, `onEpoch`
+   * @param config `trainRBM` options for every layer (`watch` as {@link DBNPretrainConfig} says), `layers` per-layer overrides, `initVisibleBias`, `onEpoch`
    * @param rng layer l trains with `rng.fork('layer{l}')`
    * @returns each layer's epoch history
    * @throws ValidationError for bad options; ShapeError for data of the wrong shape
@@ -150,13 +156,15 @@ export class DBN {
     this.layers[0]!.checkVisible(x, 'pretrain');
     const out: DBNPretrainResult = { layers: [] };
     let input: tf.Tensor = x;
+    let updates = 0;
     try {
       for (let l = 0; l < this.depth; l++) {
         const rbm = this.layers[l]!;
         if (initVisibleBias) setVisibleBiasFromData(rbm, input);
         const layerConfig: TrainRBMConfig = { ...shared, ...(overrides[l] ?? {}) };
         if (onEpoch !== undefined) layerConfig.onEpoch = (s) => onEpoch({ ...s, layer: l });
-        const { history } = trainRBM(rbm, input, layerConfig, rng.fork(`layer${l}`));
+        const { history, steps } = trainRBMPlaced(rbm, input, layerConfig, rng.fork(`layer${l}`), layerPlacement(l, updates));
+        updates += steps;
         out.layers.push({ layer: l, history });
         if (l + 1 < this.depth) {
           const next = mapRows(input, (rows) => rbm.meanHidden(rows));

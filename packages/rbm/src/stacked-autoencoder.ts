@@ -34,7 +34,9 @@ import {
   type Rng,
 } from '@gradlab/core';
 import { z } from 'zod';
-import { Autoencoder, trainAutoencoder } from './autoencoder.js';
+import { Autoencoder, trainAutoencoderPlaced } from './autoencoder.js';
+import { AutoencoderStack } from './autoencoder-stack.js';
+import type { StackLayerHistory } from './autoencoder-stack.js';
 import type { AutoencoderConfig } from './autoencoder.js';
 import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';
@@ -62,7 +64,13 @@ const schema = z.strictObject({
   contraction: z.union([nonNegativeNumber(), z.array(nonNegativeNumber())], { error: 'a finite number >= 0 or an array of them, one per autoencoder' }).optional(),
 });
 
-/** Options of {@link StackedAutoencoder.pretrain}: `trainAutoencoder`'s, shared by all layers, with per-layer overrides. */
+/**
+ * Options of {@link StackedAutoencoder.pretrain} (and `StackedConvAutoencoder.pretrain`): `trainAutoencoder`'s,
+ * shared by all layers, with per-layer overrides. With `watch`, one watcher records every layer:
+ * autoencoder l's rows are named `layer{l}.weight`, `layer{l}.hiddenBias`, `layer{l}.visibleBias`,
+ * `layer{l}.hidden` (l 0-based, as `onEpoch`'s `layer`), and `step` counts the steps of the whole
+ * pretraining, so layer l's first step comes right after layer l − 1's last.
+ */
 export interface StackedPretrainConfig extends Omit<BackpropConfig, 'onEpoch'> {
   /** Per-layer overrides, e.g. `[{ noise: 0.1 }, { noise: 0.25 }]`. */
   layers?: Partial<Omit<BackpropConfig, 'onEpoch'>>[];
@@ -82,12 +90,11 @@ export interface StackedPretrainConfig extends Omit<BackpropConfig, 'onEpoch'> {
  * const mlp = sae.toMLP(10, rng.fork('head'));
  * const cae = new StackedAutoencoder({ layerSizes: [784, 500, 500], contraction: [0.1, 0.05] }, rng.fork('cae'));
  */
-export class StackedAutoencoder {
+export class StackedAutoencoder extends AutoencoderStack<Autoencoder> {
   /** [V, H_1, …, H_L]. */
   readonly layerSizes: readonly number[];
   /** The autoencoders, bottom first. */
-  readonly layers: readonly Autoencoder[];
-  private disposed = false;
+  override readonly layers: readonly Autoencoder[];
 
   /**
    * @param config sizes, first-layer output activation, initialiser, contraction
@@ -95,6 +102,7 @@ export class StackedAutoencoder {
    * @throws ValidationError naming a bad field
    */
   constructor(config: StackedAutoencoderConfig, rng: Rng) {
+    super('StackedAutoencoder');
     const c = parseOptions('StackedAutoencoder', schema, config);
     const depth = c.layerSizes.length - 1;
     if (Array.isArray(c.contraction) && c.contraction.length !== depth) {
@@ -117,11 +125,6 @@ export class StackedAutoencoder {
     this.layers = Object.freeze(layers);
   }
 
-  /** Number of autoencoders L. */
-  get depth(): number {
-    return this.layers.length;
-  }
-
   /**
    * Greedy layer-wise training: autoencoder l learns to reconstruct the clean codes of layer l − 1.
    * @param x training data [n, V] (not changed)
@@ -129,30 +132,8 @@ export class StackedAutoencoder {
    * @param rng layer l trains with `rng.fork('layer{l}')`
    * @returns each layer's epoch history
    */
-  pretrain(x: tf.Tensor, config: StackedPretrainConfig, rng: Rng): { layer: number; history: BackpropEpochStats[] }[] {
-    this.checkLive();
-    const { layers: overrides = [], onEpoch, ...shared } = config;
-    if (!Array.isArray(overrides) || overrides.length > this.depth) {
-      throw new ValidationError(`StackedAutoencoder.pretrain: expected layers to be an array of at most ${this.depth} per-layer option objects, got ${Array.isArray(overrides) ? `${overrides.length} entries` : typeof overrides}`);
-    }
-    const out: { layer: number; history: BackpropEpochStats[] }[] = [];
-    let input: tf.Tensor = x;
-    try {
-      for (let l = 0; l < this.depth; l++) {
-        const ae = this.layers[l]!;
-        const layerConfig: BackpropConfig = { ...shared, ...(overrides[l] ?? {}) };
-        if (onEpoch !== undefined) layerConfig.onEpoch = (s) => onEpoch({ ...s, layer: l });
-        out.push({ layer: l, history: trainAutoencoder(ae, input, layerConfig, rng.fork(`layer${l}`)) });
-        if (l + 1 < this.depth) {
-          const next = mapRows(input, (rows) => ae.encode(rows));
-          if (input !== x) input.dispose();
-          input = next;
-        }
-      }
-    } finally {
-      if (input !== x) input.dispose();
-    }
-    return out;
+  pretrain(x: tf.Tensor, config: StackedPretrainConfig, rng: Rng): StackLayerHistory[] {
+    return this.pretrainLayers(x, config, rng, trainAutoencoderPlaced, (l, input) => mapRows(input, (rows) => this.layers[l]!.encode(rows)));
   }
 
   /**
@@ -179,16 +160,5 @@ export class StackedAutoencoder {
   toMLP(numOutputs: number, rng: Rng, options: ToMLPOptions = {}): MLP {
     this.checkLive();
     return unrollToMLP('StackedAutoencoder.toMLP', this.layers.map((ae) => ({ weight: ae.params.weight, bias: ae.params.hiddenBias })), numOutputs, rng, options);
-  }
-
-  /** Frees every autoencoder. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const l of this.layers) l.dispose();
-  }
-
-  private checkLive(): void {
-    if (this.disposed) throw new ValidationError('StackedAutoencoder: this model was disposed');
   }
 }

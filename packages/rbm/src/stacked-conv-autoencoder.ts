@@ -36,9 +36,10 @@ import {
   type Rng,
 } from '@gradlab/core';
 import { z } from 'zod';
-import { ConvAutoencoder, CONV_AUTOENCODER_ACTIVATIONS, CONV_AUTOENCODER_DEFAULTS, trainConvAutoencoder } from './conv-autoencoder.js';
+import { ConvAutoencoder, CONV_AUTOENCODER_ACTIVATIONS, CONV_AUTOENCODER_DEFAULTS, trainConvAutoencoderPlaced } from './conv-autoencoder.js';
 import type { ConvAutoencoderActivation } from './conv-autoencoder.js';
-import type { BackpropConfig, BackpropEpochStats } from './backprop-training.js';
+import { AutoencoderStack } from './autoencoder-stack.js';
+import type { StackLayerHistory } from './autoencoder-stack.js';
 import { AUTOENCODER_ACTIVATIONS } from './deep-autoencoder.js';
 import type { AutoencoderActivation } from './deep-autoencoder.js';
 import type { StackedPretrainConfig } from './stacked-autoencoder.js';
@@ -103,13 +104,12 @@ export interface ToConvNetOptions {
  * scae.pretrain(x, { epochs: 3, noise: 0.25, optimizer: 'adam', learningRate: 1e-3 }, rng.fork('pretrain'));
  * const net = scae.toConvNet(10, rng.fork('head')); // then train net.gradients(x, labels, 'softmax-cross-entropy')
  */
-export class StackedConvAutoencoder {
+export class StackedConvAutoencoder extends AutoencoderStack<ConvAutoencoder> {
   /** The autoencoders, bottom first. */
-  readonly layers: readonly ConvAutoencoder[];
+  override readonly layers: readonly ConvAutoencoder[];
   /** Whether the codes of layer l are pooled before layer l + 1 (and in the ConvNet). */
   readonly pools: readonly boolean[];
   private readonly config: z.output<typeof schema> & { padding: number };
-  private disposed = false;
 
   /**
    * @param config input shape, feature maps per layer, shared geometry, activations, pooling
@@ -117,6 +117,7 @@ export class StackedConvAutoencoder {
    * @throws ValidationError naming a bad field, or the layer whose geometry does not invert
    */
   constructor(config: StackedConvAutoencoderConfig, rng: Rng) {
+    super('StackedConvAutoencoder');
     const c = parseOptions('StackedConvAutoencoder', schema, config);
     this.config = { ...c, padding: c.padding ?? Math.floor(c.kernelSize / 2) };
     let [h, w, ch] = c.inputShape;
@@ -157,11 +158,6 @@ export class StackedConvAutoencoder {
     this.pools = Object.freeze(pools);
   }
 
-  /** Number of autoencoders L. */
-  get depth(): number {
-    return this.layers.length;
-  }
-
   /**
    * Greedy layer-wise training: autoencoder l learns to reconstruct the clean (pooled) codes of layer l − 1.
    * @param x training images [n, H, W, C] (not changed)
@@ -169,29 +165,8 @@ export class StackedConvAutoencoder {
    * @param rng layer l trains with `rng.fork('layer{l}')`
    * @returns each layer's epoch history
    */
-  pretrain(x: tf.Tensor, config: StackedPretrainConfig, rng: Rng): { layer: number; history: BackpropEpochStats[] }[] {
-    this.checkLive();
-    const { layers: overrides = [], onEpoch, ...shared } = config;
-    if (!Array.isArray(overrides) || overrides.length > this.depth) {
-      throw new ValidationError(`StackedConvAutoencoder.pretrain: expected layers to be an array of at most ${this.depth} per-layer option objects, got ${Array.isArray(overrides) ? `${overrides.length} entries` : typeof overrides}`);
-    }
-    const out: { layer: number; history: BackpropEpochStats[] }[] = [];
-    let input: tf.Tensor = x;
-    try {
-      for (let l = 0; l < this.depth; l++) {
-        const layerConfig: BackpropConfig = { ...shared, ...(overrides[l] ?? {}) };
-        if (onEpoch !== undefined) layerConfig.onEpoch = (s) => onEpoch({ ...s, layer: l });
-        out.push({ layer: l, history: trainConvAutoencoder(this.layers[l]!, input, layerConfig, rng.fork(`layer${l}`)) });
-        if (l + 1 < this.depth) {
-          const next = this.upLayer(l, input, true);
-          if (input !== x) input.dispose();
-          input = next;
-        }
-      }
-    } finally {
-      if (input !== x) input.dispose();
-    }
-    return out;
+  pretrain(x: tf.Tensor, config: StackedPretrainConfig, rng: Rng): StackLayerHistory[] {
+    return this.pretrainLayers(x, config, rng, trainConvAutoencoderPlaced, (l, input) => this.upLayer(l, input, true));
   }
 
   /**
@@ -248,13 +223,6 @@ export class StackedConvAutoencoder {
     return net;
   }
 
-  /** Frees every autoencoder. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const l of this.layers) l.dispose();
-  }
-
   /** Layer l's codes of a, pooled when `pool` and the layer pools; in chunks of rows. */
   private upLayer(l: number, a: tf.Tensor, pool: boolean): tf.Tensor {
     const ae = this.layers[l]!;
@@ -265,10 +233,6 @@ export class StackedConvAutoencoder {
         return pooled ? pool2d(h, this.config.pool, this.config.poolSize) : h;
       }),
     );
-  }
-
-  private checkLive(): void {
-    if (this.disposed) throw new ValidationError('StackedConvAutoencoder: this model was disposed');
   }
 }
 

@@ -2,17 +2,20 @@
  * The epoch loop for training an RBM by CD-k, PCD or FPCD: shuffled minibatches cut once per
  * epoch, momentum 0.5 for the first epochs then 0.9, and a callback after every epoch with the
  * reconstruction error (monitoring beyond that — free energies, pseudo-likelihood, exact or AIS
- * log-likelihood — is computed by the caller in `onEpoch`, from the model it is handed).
+ * log-likelihood — is computed by the caller in `onEpoch`, from the model it is handed). An
+ * optional `watch` (core's `Watcher`) records every N-th update per parameter without changing it.
  *
  * References: G. E. Hinton (2010), "A practical guide to training restricted Boltzmann
  * machines", sects. 4 (minibatches), 5 (monitoring), 9 (momentum); G. E. Hinton &
  * R. R. Salakhutdinov (2006), supporting code `rbm.m`.
  */
-import { ShapeError, ValidationError, parseOptions, positiveInt, tf, unlabeledMinibatches, type Rng } from '@gradlab/core';
+import { ShapeError, ValidationError, parseOptions, positiveInt, tf, unlabeledMinibatches, type Rng, type Watcher } from '@gradlab/core';
 import { z } from 'zod';
 import { ContrastiveDivergence, contrastiveDivergenceSchema } from './contrastive-divergence.js';
 import type { ContrastiveDivergenceConfig } from './contrastive-divergence.js';
 import { RBM } from './rbm.js';
+import { ALONE, watchSchema } from './watched-step.js';
+import type { WatchPlacement } from './watched-step.js';
 
 /** Default minibatch size (Hinton 2010 sect. 4: 10–100; Hinton & Salakhutdinov used 100). */
 export const DEFAULT_RBM_BATCH_SIZE = 100;
@@ -51,6 +54,19 @@ export interface EpochLoopConfig {
 export interface TrainRBMConfig extends Omit<ContrastiveDivergenceConfig, 'momentum'>, EpochLoopConfig {
   /** Called after every epoch; return `'stop'` to end training early. Never printed by the library. */
   onEpoch?: (stats: RBMEpochStats) => void | 'stop';
+  /**
+   * Per-parameter instrumentation (core's `watch({ every, ... })`): the updates whose 0-based
+   * index in the run it records give a row for `weight`, `visibleBias` and `hiddenBias` each —
+   * θ before the update; as gradient, what the momentum step descends (θ ← θ − η·b, b = μ·b + g):
+   * g = −(the CD-k / PCD / FPCD estimate of ∂ log P(v)/∂θ, positive minus negative statistics
+   * over the minibatch) + λ·W on W + the sparsity term when set, i.e. the estimated gradient of
+   * the penalised negative log-likelihood; Δθ — and an activation row `hidden`: E[h | v] of the
+   * minibatch (the positive phase; P(h = 1 | v) for binary hidden units), with its saturation for
+   * logistic units (f' = h(1 − h), γ = 1/4; none for linear Gaussian ones). In a DBN or DBM the
+   * names get the prefix `layer{l}.` (see `DBNPretrainConfig`). Read the rows with
+   * `watcher.drain()`. It draws no random numbers: the run is bit for bit the same with and without it.
+   */
+  watch?: Watcher;
 }
 
 const momentum = () =>
@@ -69,6 +85,7 @@ export const epochLoopSchemaShape = {
 const trainSchema = contrastiveDivergenceSchema.omit({ momentum: true }).extend({
   ...epochLoopSchemaShape,
   onEpoch: z.custom<(stats: RBMEpochStats) => void | 'stop'>((v) => typeof v === 'function', { error: 'a function' }).optional(),
+  watch: watchSchema().optional(),
 });
 
 /** What the epoch loop drives: one update per minibatch at a settable momentum. */
@@ -123,7 +140,7 @@ export interface TrainRBMResult {
  * @param x training data [n, visible] (binary or in [0, 1] for binary visibles; standardised for
  *   Gaussian ones); not changed, not disposed
  * @param config `{ epochs, batchSize = 100, method = 'cd', k = 1, learningRate, initialMomentum = 0.5,
- *   finalMomentum = 0.9, momentumSwitchEpoch = 5, weightCost = 2e-4, sparsityTarget, …, onEpoch }`
+ *   finalMomentum = 0.9, momentumSwitchEpoch = 5, weightCost = 2e-4, sparsityTarget, …, onEpoch, watch }`
  * @param rng the run's stream: shuffles from `rng.fork('shuffle/<epoch>')`, Gibbs draws from `rng.fork('gibbs')`
  * @returns the per-epoch history and the number of updates
  * @throws ValidationError naming a bad option; ShapeError for data of the wrong shape
@@ -131,6 +148,11 @@ export interface TrainRBMResult {
  * const { history } = trainRBM(rbm, x, { epochs: 50, method: 'pcd', batchSize: 10, onEpoch: (s) => log(s.reconError) }, rng.fork('train'));
  */
 export function trainRBM(rbm: RBM, x: tf.Tensor, config: TrainRBMConfig, rng: Rng): TrainRBMResult {
+  return trainRBMPlaced(rbm, x, config, rng, ALONE);
+}
+
+/** {@link trainRBM} as one layer of a stack: its watch rows named and counted by `placement`. */
+export function trainRBMPlaced(rbm: RBM, x: tf.Tensor, config: TrainRBMConfig, rng: Rng, placement: WatchPlacement): TrainRBMResult {
   if (!(rbm instanceof RBM)) throw new ValidationError(`trainRBM: expected rbm to be an RBM (BernoulliRBM, GaussianBernoulliRBM or BernoulliGaussianRBM), got ${typeof rbm}`);
   const c = parseOptions('trainRBM', trainSchema, config);
   rbm.checkVisible(x, 'trainRBM');
@@ -139,7 +161,7 @@ export function trainRBM(rbm: RBM, x: tf.Tensor, config: TrainRBMConfig, rng: Rn
   for (const key of Object.keys(contrastiveDivergenceSchema.shape) as (keyof ContrastiveDivergenceConfig)[]) {
     if (key !== 'momentum' && (c as Record<string, unknown>)[key] !== undefined) (cdConfig as Record<string, unknown>)[key] = (c as Record<string, unknown>)[key];
   }
-  const trainer = new ContrastiveDivergence(rbm, { ...cdConfig, momentum: initialMomentumOf(c) });
+  const trainer = new ContrastiveDivergence(rbm, { ...cdConfig, momentum: initialMomentumOf(c) }, c.watch === undefined ? undefined : { watcher: c.watch, placement });
   const history: Omit<RBMEpochStats, 'trainer'>[] = [];
   try {
     runEpochLoop(trainer, x, c, rng, (epoch) => {
