@@ -68,12 +68,11 @@ describe('gradlab (spawned)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-threads-'));
     // [--jobs, --threads, threads expected]: without --threads the cores are shared out among the processes.
     const cores = availableParallelism();
+    // (⌊cores / 2⌋ for --jobs 2 is left to default-threads.test.ts: each spawn loads wasm per process.)
     const runs = [
       ['1', '1', 1],
       ['2', '2', 2],
-      ['1', '2', 2],
       ['1', undefined, Math.min(8, cores)],
-      ['2', undefined, Math.max(1, Math.floor(cores / 2))],
     ] as const;
     const csv: string[] = [];
     for (const [jobs, threads, expected] of runs) {
@@ -90,7 +89,7 @@ describe('gradlab (spawned)', () => {
     const bad = await gradlab(TINY_CLI, ['run', 'tensors', '--quick', '--threads', '2', '--backend', 'cpu', '--out', join(dir, 'cpu')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^gradlab: .*threads.*\n$/);
-  });
+  }, 300_000);
 
   test.each(['1', '2'])('SIGINT (--jobs %s) stops cleanly saying what completed; no temp file; the rerun resumes', async (jobs) => {
     const out = join(mkdtempSync(join(tmpdir(), 'gradlab-sigint-')), 'slow');
