@@ -131,6 +131,16 @@ function sweepTable(lines: Line[]): string[] {
       ]),
     );
   }
+  const last = lines.filter((x) => x.id === 'sweep').at(-1);
+  const g = last?.['gradlab_cell_s_by_experiment'] as Record<string, number> | undefined;
+  const p = last?.['pytorch_cell_s_by_experiment'] as Record<string, number> | undefined;
+  if (g !== undefined) {
+    out.push('', row(['experiment', 'gradlab cell s (sum)', 'PyTorch cell s (sum)', 'ratio of cell time']), row(['---', '---', '---', '---']));
+    for (const [name, seconds] of Object.entries(g)) {
+      const peer = p?.[name];
+      out.push(row([name, `${seconds} s`, peer === undefined ? '—' : `${peer} s`, peer === undefined ? '—' : `${(seconds / peer).toFixed(2)}×`]));
+    }
+  }
   return out;
 }
 

@@ -36,6 +36,8 @@ export interface GradlabSweep {
   gradlab_startup_s: number;
   /** Sum of the cells' own times as the workers measured them, seconds. */
   gradlab_cell_s: number;
+  /** The cells' own times summed per experiment, seconds (where the sweep's time goes). */
+  gradlab_cell_s_by_experiment: Record<string, number>;
   cells_per_hour: number;
 }
 
@@ -45,6 +47,7 @@ export async function gradlabSweep(size: WorkloadSize, jobs: number, backend: Ba
   const out = mkdtempSync(join(tmpdir(), 'gradlab-sweep-'));
   let cells = 0;
   let cellMs = 0;
+  const byExperiment: Record<string, number> = {};
   let lastCell = 0;
   let firstStart = NaN;
   let assemblyMs = 0;
@@ -65,6 +68,7 @@ export async function gradlabSweep(size: WorkloadSize, jobs: number, backend: Ba
           if (e.type !== 'cell-done') return;
           cells++;
           cellMs += e.ms;
+          byExperiment[block.experiment] = (byExperiment[block.experiment] ?? 0) + e.ms;
           lastCell = performance.now();
         },
       });
@@ -85,6 +89,7 @@ export async function gradlabSweep(size: WorkloadSize, jobs: number, backend: Ba
     gradlab_assembly_s: round(assemblyMs / 1000),
     gradlab_startup_s: round((firstStart - t0) / 1000),
     gradlab_cell_s: round(cellMs / 1000),
+    gradlab_cell_s_by_experiment: Object.fromEntries(Object.entries(byExperiment).map(([k, v]) => [k, round(v / 1000)])),
     cells_per_hour: round((cells * 3600) / cellsS, 0),
   };
 }
@@ -96,6 +101,7 @@ export interface PytorchSweep {
   pytorch_s: number;
   pytorch_startup_s: number;
   pytorch_cell_s: number;
+  pytorch_cell_s_by_experiment: Record<string, number>;
   torch: string;
   [field: string]: unknown;
 }
@@ -130,5 +136,5 @@ export async function sweepLine(size: WorkloadSize, jobs: number, backend: Backe
   if (python === undefined) return base;
   const p = pytorchSweep(python, size, jobs);
   if (p.cells !== g.cells) throw new Error(`sweep: gradlab ran ${g.cells} cells, PyTorch ${p.cells}`);
-  return { ...base, pytorch_s: p.pytorch_s, pytorch_startup_s: p.pytorch_startup_s, pytorch_cell_s: p.pytorch_cell_s, torch: p.torch, ratio: round(g.gradlab_s / p.pytorch_s, 2), load_1min_after: round(loadavg()[0]!, 1) };
+  return { ...base, pytorch_s: p.pytorch_s, pytorch_startup_s: p.pytorch_startup_s, pytorch_cell_s: p.pytorch_cell_s, pytorch_cell_s_by_experiment: p.pytorch_cell_s_by_experiment, torch: p.torch, ratio: round(g.gradlab_s / p.pytorch_s, 2), load_1min_after: round(loadavg()[0]!, 1) };
 }

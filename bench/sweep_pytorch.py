@@ -198,7 +198,7 @@ def run_cell(job):
     experiment, cell, seed = job["experiment"], job["cell"], job["seed"]
     t0 = time.perf_counter()  # CLOCK_MONOTONIC: comparable across the processes
     CELLS[experiment](_configs[experiment], cell, seed)
-    return t0, time.perf_counter() - t0
+    return t0, time.perf_counter() - t0, experiment
 
 
 def main():
@@ -223,14 +223,18 @@ def main():
             cells = [c for c in spec["cells"] if c["experiment"] == block["experiment"]]
             done.extend(pool.imap(run_cell, cells, chunksize=1))
     total = time.perf_counter() - t0
-    cell_s = [d for _, d in done]
+    cell_s = [d for _, d, _ in done]
+    by_experiment = {}
+    for _, d, experiment in done:
+        by_experiment[experiment] = by_experiment.get(experiment, 0.0) + d
     line = {
         "id": "sweep-pytorch",
         "cells": len(cell_s),
         "jobs": args.jobs,
         "pytorch_s": round(total, 3),
-        "pytorch_startup_s": round(min(s for s, _ in done) - t0, 3),
+        "pytorch_startup_s": round(min(s for s, _, _ in done) - t0, 3),
         "pytorch_cell_s": round(sum(cell_s), 3),
+        "pytorch_cell_s_by_experiment": {k: round(v, 3) for k, v in by_experiment.items()},
         "cells_per_hour": round(len(cell_s) * 3600 / total),
         "torch": torch.__version__,
     }
