@@ -14,7 +14,7 @@ import { MLP, Rng, tf } from '@gradlab/core';
 import { PRETRAINING_VS_DATA_COLUMNS, epochsFor, poolSize, pretrainingVsData, splitIndices, type PretrainingVsDataConfig } from '../src/pretraining-vs-data.js';
 import { PRETRAINING_VS_DATA_NETS } from '../src/pretraining-vs-data-nets.js';
 import { selectByValidation } from '../src/validation-selection.js';
-import { MARGIN, pretrainingVsDataFinding } from '../src/findings/pretraining-vs-data.js';
+import { MARGIN, lateSelections, pretrainingVsDataFinding } from '../src/findings/pretraining-vs-data.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'gradlab-predata-'));
 /** The installed MNIST-like data set (GRADLAB_DATA, else Debian's Fashion-MNIST), if any. */
@@ -150,6 +150,22 @@ describe('pretraining-vs-data finding', () => {
     const near = (d: number) => [1, 2, 3].flatMap((s) => seedRows(s, { ...good, 'relu-he-dropout': [0.23, 0.12 + d] }));
     expect(verdict(near(MARGIN * 0.8))).toBe('reproduced');
     expect(verdict(near(MARGIN * 1.2))).toBe('partly');
+  });
+
+  test('runs whose epoch was chosen in the last tenth of their budget are named, and do not change the verdict', () => {
+    /** Ten epochs per run; `chosen(net, size)` is the selected one. */
+    const runs = (chosen: (net: string, size: number) => number) =>
+      [1, 2, 3].flatMap((seed) =>
+        seedRows(seed, good).flatMap((r) =>
+          Array.from({ length: 10 }, (_, i) => ({ ...r, epoch: i + 1, selected_epoch: chosen(String(r['net']), Number(r['train_size'])) })),
+        ),
+      );
+    const early = pretrainingVsDataFinding(runs(() => 9), config);
+    expect(early.why).not.toMatch(/last 10%/);
+    const late = pretrainingVsDataFinding(runs((net, size) => (net === 'sigmoid-random' && size === small ? 10 : 9)), config);
+    expect(late.why).toMatch(/last 10% of the epochs the run had .*: sigmoid-random at 1000 in 3 seed\(s\)\.$/);
+    expect(late.verdict).toBe(early.verdict);
+    expect(lateSelections(runs(() => 9))).toEqual([]);
   });
 
   test('one seed is at most partly, and says so', () => {

@@ -13,7 +13,9 @@
  *
  * A claim holds when it holds in every seed below {@link MIN_SEEDS} seeds and in all but one from
  * there on (`holdsAcrossSeeds`), so one seed cannot make it. A seed whose run of a net the claim
- * reads went non-finite fails that claim: a diverged run is broken, never a success.
+ * reads went non-finite fails that claim: a diverged run is broken, never a success. The `why`
+ * also names runs whose epoch was chosen at the very end of their budget: they do not change the
+ * verdict, but a gap they enter may measure slower optimisation rather than worse generalisation.
  */
 import type { Finding, FindingFn, Row, Verdict } from '@gradlab/lab';
 import type { PretrainingVsDataConfig } from '../pretraining-vs-data.js';
@@ -33,6 +35,30 @@ export function testErrors(rows: readonly Row[], net: string, size: number): Map
     const run = mine.filter((r) => r['seed'] === seed);
     const broken = run.some((r) => ['train_loss', 'val_error', 'test_error'].some((c) => !Number.isFinite(num(r, c))));
     out.set(seed, broken ? NaN : num(run[0], 'test_error'));
+  }
+  return out;
+}
+
+/** A run whose epoch was chosen in the last {@link LATE_FRACTION} of its epochs may still have been improving when its budget ran out. */
+export const LATE_FRACTION = 0.1;
+
+/**
+ * The (net, size) pairs with runs whose chosen epoch lies in the last {@link LATE_FRACTION} of the
+ * epochs they had (the largest epoch in their rows), with how many seeds: a caveat on any effect
+ * they enter, since a net still improving at the end may be slow to optimise rather than worse.
+ */
+export function lateSelections(rows: readonly Row[]): { net: string; size: number; k: number }[] {
+  const out: { net: string; size: number; k: number }[] = [];
+  for (const net of distinct(rows, 'net')) {
+    for (const size of distinct(rows, 'train_size')) {
+      const mine = select(rows, { net, train_size: size });
+      const k = distinct(mine, 'seed').filter((seed) => {
+        const run = mine.filter((r) => r['seed'] === seed);
+        const budget = Math.max(...run.map((r) => num(r, 'epoch')));
+        return num(run[0], 'selected_epoch') > (1 - LATE_FRACTION) * budget;
+      }).length;
+      if (k > 0) out.push({ net: String(net), size: Number(size), k });
+    }
   }
   return out;
 }
@@ -94,6 +120,7 @@ export const pretrainingVsDataFinding: FindingFn<PretrainingVsDataConfig> = (row
     nets.includes('sigmoid-random') && nets.includes('sigmoid-dbn') ? fmtSeeds(gains(size)) : 'n/a',
   ]);
   const needed = seedsNeeded(n);
+  const late = lateSelections(rows);
   return {
     setup:
       `${config.depth} hidden layers of ${config.width} units, ${nets.length} nets (${nets.join(', ')}), fine-tuned by SGD (momentum ${config.momentum}; lr ${config.sigmoidLearningRate} sigmoid, ` +
@@ -136,7 +163,11 @@ export const pretrainingVsDataFinding: FindingFn<PretrainingVsDataConfig> = (row
     why:
       `"shrinks" held in ${kOfN(shrink)} seeds and "matches" in ${kOfN(match)} (${needed} of ${n} needed); per seed A(${small}) ${effects.map((e) => pct(e.gainSmall)).join(', ')}, ` +
       `A(${large}) ${effects.map((e) => pct(e.gainLarge)).join(', ')}, relu-he-dropout − DBN at ${large}: ${effects.map((e) => pct(e.reluMinusDbn)).join(', ')}; ` +
-      `epochs chosen at ${large} (mean): ${nets.map((net) => `${net} ${fmt(mean(selectedEpochs(net, large)))}`).join(', ')}` +
+      [small, large].map((size) => `epochs chosen at ${size} (mean): ${nets.map((net) => `${net} ${fmt(mean(selectedEpochs(net, size)))}`).join(', ')}`).join('; ') +
+      (late.length > 0
+        ? `; chosen in the last ${LATE_FRACTION * 100}% of the epochs the run had (possibly still improving, so a gap it enters may be slower optimisation rather than worse generalisation): ` +
+          late.map((l) => `${l.net} at ${l.size} in ${l.k} seed(s)`).join(', ')
+        : '') +
       (broken.length > 0 ? `; broken (non-finite) runs: ${broken.map((b) => `${b.net} at ${b.s} in ${b.k} seed(s)`).join(', ')}` : '') +
       (both && n < MIN_SEEDS ? `; only ${seedsText(n)} (${MIN_SEEDS} needed for reproduced)` : '') +
       (config.epochs < 10 ? ' (a quick-size run: indicative only).' : '.'),
