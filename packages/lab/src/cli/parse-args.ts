@@ -54,7 +54,7 @@ export interface RunCommand {
   dataDir: string | undefined;
   /** `--jobs`: worker processes for the cells; undefined means the default (all cores). */
   jobs: number | undefined;
-  /** `--threads`: threads of the wasm backend in each process; undefined means `GRADLAB_WASM_THREADS`, else 1. */
+  /** `--threads`: threads of the wasm backend in each process; undefined means `GRADLAB_WASM_THREADS`, else ⌊cores / jobs⌋ (`defaultThreads`). */
   threads: number | undefined;
   /** `--fail-on-nonfinite`: a diverging cell stops the run instead of being recorded. */
   failOnNonFinite: boolean;
@@ -177,7 +177,8 @@ Options:
                       SLURM_CPUS_PER_TASK); --jobs 1 runs them one by one in this process.
                       The files written are the same for every N
   --threads N         threads of the wasm backend in each process, 1 to 8 (default:
-                      GRADLAB_WASM_THREADS, else 1); the files written are the same for every N
+                      GRADLAB_WASM_THREADS, else the cores shared out: floor(cores / jobs),
+                      at least 1); the files written are the same for every N
   --fail-on-nonfinite stop with an error when a cell's training reaches NaN/Inf (default: record
                       the cell as diverged in the manifest and go on)
   --fresh             recompute instead of resuming (with --shard: this shard's cells only)
